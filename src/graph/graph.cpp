@@ -1,0 +1,52 @@
+#include "mempipe/graph/graph.h"
+
+#include "mempipe/core/error.h"
+
+namespace mempipe {
+
+std::string_view pipeline_step_name(PipelineStep s) {
+    switch (s) {
+        case PipelineStep::Prepare: return "prepare";
+        case PipelineStep::Relevancy: return "relevancy";
+        case PipelineStep::Retrieval: return "retrieval";
+        case PipelineStep::Apply: return "apply";
+        case PipelineStep::Model: return "model";
+    }
+    return "?";
+}
+
+std::string_view phase_name(Phase p) { return p == Phase::Setup ? "setup" : "step"; }
+
+int Graph::add(OpNode node) {
+    for (int in : node.inputs)
+        MEMPIPE_CHECK_ARG(in >= 0 && size_t(in) < nodes_.size(),
+                          "graph node '{}' reads node {} which is not in the graph yet", node.name, in);
+    MEMPIPE_CHECK_ARG(node.period >= 1, "graph node '{}' has period {} (must be ≥ 1)", node.name, node.period);
+    for (const auto& n : nodes_)
+        MEMPIPE_CHECK_ARG(n.name != node.name, "graph already has a node named '{}'", node.name);
+    nodes_.push_back(std::move(node));
+    return int(nodes_.size() - 1);
+}
+
+static OpCost scaled(OpCost c, double f) {
+    c.flops *= f;
+    c.bytes_read *= f;
+    c.bytes_written *= f;
+    return c;
+}
+
+OpCost Graph::amortised_cost(Phase phase) const {
+    OpCost total;
+    for (const auto& n : nodes_)
+        if (n.phase == phase) total += scaled(n.cost, 1.0 / n.period);
+    return total;
+}
+
+OpCost Graph::amortised_cost(Phase phase, PipelineStep step) const {
+    OpCost total;
+    for (const auto& n : nodes_)
+        if (n.phase == phase && n.step == step) total += scaled(n.cost, 1.0 / n.period);
+    return total;
+}
+
+}  // namespace mempipe
