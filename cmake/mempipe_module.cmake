@@ -1,11 +1,12 @@
 # mempipe_add_module(NAME DIRS dir... DEPS module...)
 # Builds static library mempipe_<NAME> from every .cpp under DIRS. Files named *_avx2.cpp and
-# *_avx512.cpp are compiled for that instruction set only; the dispatcher in the same folder calls
+# *_avx512.cpp / *_amx.cpp are compiled for that instruction set only; the dispatcher in the same folder calls
 # them after checking the CPU at run time (include/mempipe/core/simd.h). Everything else is built for
 # the baseline x86-64 target, so the library runs on any x86-64 CPU.
 set(MEMPIPE_AVX2_FLAGS -mavx2 -mfma -mf16c -mbmi2)
 set(MEMPIPE_AVX512_FLAGS ${MEMPIPE_AVX2_FLAGS} -mavx512f -mavx512bw -mavx512dq -mavx512vl
     -mavx512bf16 -mavx512vnni -mavx512vbmi2 -mprefer-vector-width=512)
+set(MEMPIPE_AMX_FLAGS ${MEMPIPE_AVX512_FLAGS} -mamx-tile -mamx-bf16 -mamx-int8)
 
 function(mempipe_add_module name)
   cmake_parse_arguments(ARG "" "" "DIRS;DEPS" ${ARGN})
@@ -20,7 +21,9 @@ function(mempipe_add_module name)
     list(APPEND sources ${stub})
   endif()
   foreach(src ${sources})
-    if(src MATCHES "_avx512\\.cpp$")
+    if(src MATCHES "_amx\\.cpp$")
+      set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "${MEMPIPE_AMX_FLAGS}")
+    elseif(src MATCHES "_avx512\\.cpp$")
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "${MEMPIPE_AVX512_FLAGS}")
     elseif(src MATCHES "_avx2\\.cpp$")
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "${MEMPIPE_AVX2_FLAGS}")

@@ -50,6 +50,11 @@ struct PeerResult {
 // Runs bench/peers/<script> with the contract above.
 PeerResult run_peer(const BenchContext& ctx, const std::string& script, const std::vector<std::string>& args = {});
 
+// The mempipe checkout the peers live in: $MEMPIPE_ROOT if set, else the first directory holding
+// bench/peers found walking up from the executable's directory, then from the working directory;
+// "" if none. The peers' interpreter is <root>/.venv/bin/python.
+std::string find_repo_root();
+
 // This machine's limits, measured once per process by the roofline kernels (2 threads unless set).
 struct MachineLimits {
     double dram_read_gbs = 0;      // GB/s

@@ -20,6 +20,8 @@ void* aligned_alloc_bytes(size_t bytes) {
     return p;
 }
 
-void aligned_free_bytes(void* p) { std::free(p); }
+void aligned_free_bytes(void* p) {
+    std::free(p);
+}
 
 }  // namespace mempipe

@@ -7,31 +7,47 @@ namespace mempipe {
 
 size_t dtype_size(DType t) {
     switch (t) {
-        case DType::F32: return 4;
-        case DType::BF16: return 2;
-        case DType::F16: return 2;
-        case DType::FP8E4M3: return 1;
-        case DType::I8: return 1;
-        case DType::I32: return 4;
-        case DType::I64: return 8;
+        case DType::F32:
+            return 4;
+        case DType::BF16:
+            return 2;
+        case DType::F16:
+            return 2;
+        case DType::FP8E4M3:
+            return 1;
+        case DType::I8:
+            return 1;
+        case DType::I32:
+            return 4;
+        case DType::I64:
+            return 8;
     }
     return 0;
 }
 
 std::string_view dtype_name(DType t) {
     switch (t) {
-        case DType::F32: return "f32";
-        case DType::BF16: return "bf16";
-        case DType::F16: return "f16";
-        case DType::FP8E4M3: return "fp8_e4m3";
-        case DType::I8: return "i8";
-        case DType::I32: return "i32";
-        case DType::I64: return "i64";
+        case DType::F32:
+            return "f32";
+        case DType::BF16:
+            return "bf16";
+        case DType::F16:
+            return "f16";
+        case DType::FP8E4M3:
+            return "fp8_e4m3";
+        case DType::I8:
+            return "i8";
+        case DType::I32:
+            return "i32";
+        case DType::I64:
+            return "i64";
     }
     return "?";
 }
 
-float bf16_to_f32(uint16_t bits) { return std::bit_cast<float>(uint32_t(bits) << 16); }
+float bf16_to_f32(uint16_t bits) {
+    return std::bit_cast<float>(uint32_t(bits) << 16);
+}
 
 uint16_t f32_to_bf16(float x) {
     uint32_t u = std::bit_cast<uint32_t>(x);
@@ -58,10 +74,10 @@ uint16_t f32_to_f16(float x) {
     uint32_t a = u & 0x7fffffffu;
     if (a > 0x7f800000u) return uint16_t(sign | 0x7e00u | ((a >> 13) & 0x3ffu));
     if (a >= 0x477ff000u) return uint16_t(sign | 0x7c00u);  // rounds to >= 65520 → inf
-    if (a < 0x38800000u) {                                   // subnormal or zero in f16
+    if (a < 0x38800000u) {                                  // subnormal or zero in f16
         // value / 2^-24, rounded to nearest even integer
-        float v = std::bit_cast<float>(a) * 16777216.0f;     // exact (power-of-two scaling)
-        float r = std::nearbyint(v);                          // default rounding mode: RNE
+        float v = std::bit_cast<float>(a) * 16777216.0f;  // exact (power-of-two scaling)
+        float r = std::nearbyint(v);                      // default rounding mode: RNE
         return uint16_t(sign | uint16_t(r));
     }
     uint32_t rounding = 0xfffu + ((a >> 13) & 1u);
@@ -102,7 +118,7 @@ uint8_t f32_to_e4m3(float x) {
     if (v >= kFp8E4M3Max) return uint8_t(sign | 0x7e);
     int32_t n = int32_t(std::ldexp(v, 9));  // v·2^9, exact integer
     // encode n·2^-9
-    if (n < 8) return uint8_t(sign | n);  // subnormal (exp field 0)
+    if (n < 8) return uint8_t(sign | n);           // subnormal (exp field 0)
     int msb = 31 - std::countl_zero(uint32_t(n));  // >= 3
     uint32_t exp_field = uint32_t(msb - 3 + 1);
     uint32_t man = (uint32_t(n) >> (msb - 3)) & 0x7u;

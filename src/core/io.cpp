@@ -16,7 +16,9 @@ namespace mempipe {
 void write_file_atomic(const std::string& path, const void* data, size_t bytes) {
     std::string tmp = path + ".tmp." + std::to_string(getpid());
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) runtime_error("cannot write '{}': {} (check the directory exists and is writable)", path, std::strerror(errno));
+    if (fd < 0)
+        runtime_error("cannot write '{}': {} (check the directory exists and is writable)", path,
+                      std::strerror(errno));
     const char* p = static_cast<const char*>(data);
     size_t left = bytes;
     while (left > 0) {
@@ -47,32 +49,44 @@ void write_text_atomic(const std::string& path, const std::string& text) {
     write_file_atomic(path, text.data(), text.size());
 }
 
-void write_json_atomic(const std::string& path, const Json& j) { write_text_atomic(path, j.dump(2) + "\n"); }
+void write_json_atomic(const std::string& path, const Json& j) {
+    write_text_atomic(path, j.dump(2) + "\n");
+}
 
 namespace {
 const char* npy_descr(DType t) {
     switch (t) {
-        case DType::F32: return "<f4";
-        case DType::F16: return "<f2";
-        case DType::BF16: return "<u2";
-        case DType::FP8E4M3: return "|u1";
-        case DType::I8: return "|i1";
-        case DType::I32: return "<i4";
-        case DType::I64: return "<i8";
+        case DType::F32:
+            return "<f4";
+        case DType::F16:
+            return "<f2";
+        case DType::BF16:
+            return "<u2";
+        case DType::FP8E4M3:
+            return "|u1";
+        case DType::I8:
+            return "|i1";
+        case DType::I32:
+            return "<i4";
+        case DType::I64:
+            return "<i8";
     }
     return "";
 }
 }  // namespace
 
-void write_npy(const std::string& path, DType dtype, const std::vector<int64_t>& shape, const void* data) {
+void write_npy(const std::string& path, DType dtype, const std::vector<int64_t>& shape,
+               const void* data) {
     std::string shape_str = "(";
     size_t n = 1;
     for (size_t i = 0; i < shape.size(); ++i) {
-        shape_str += std::to_string(shape[i]) + (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
+        shape_str += std::to_string(shape[i]) +
+                     (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
         n *= size_t(shape[i]);
     }
     shape_str += ")";
-    std::string header = std::string("{'descr': '") + npy_descr(dtype) + "', 'fortran_order': False, 'shape': " + shape_str + ", }";
+    std::string header = std::string("{'descr': '") + npy_descr(dtype) +
+                         "', 'fortran_order': False, 'shape': " + shape_str + ", }";
     size_t total = 10 + header.size() + 1;
     header.append((64 - total % 64) % 64, ' ');
     header += '\n';
@@ -94,7 +108,8 @@ NpyArray read_npy(const std::string& path) {
     size_t hl = uint8_t(magic[8]) | (size_t(uint8_t(magic[9])) << 8);
     if (magic[6] != 1) {
         uint8_t more[2];
-        if (!f.read(reinterpret_cast<char*>(more), 2)) runtime_error("'{}': truncated header", path);
+        if (!f.read(reinterpret_cast<char*>(more), 2))
+            runtime_error("'{}': truncated header", path);
         hl |= (size_t(more[0]) << 16) | (size_t(more[1]) << 24);
     }
     std::string header(hl, '\0');
@@ -107,15 +122,24 @@ NpyArray read_npy(const std::string& path) {
     };
     size_t d = header.find('\'', field("'descr':")) + 1;
     std::string descr = header.substr(d, header.find('\'', d) - d);
-    if (descr == "<f4") a.dtype = DType::F32;
-    else if (descr == "<f2") a.dtype = DType::F16;
-    else if (descr == "<u2") a.dtype = DType::BF16;
-    else if (descr == "|u1") a.dtype = DType::FP8E4M3;
-    else if (descr == "|i1") a.dtype = DType::I8;
-    else if (descr == "<i4") a.dtype = DType::I32;
-    else if (descr == "<i8") a.dtype = DType::I64;
-    else runtime_error("'{}': unsupported dtype '{}'", path, descr);
-    if (header.find("True", field("'fortran_order':")) < header.find(',', field("'fortran_order':")))
+    if (descr == "<f4")
+        a.dtype = DType::F32;
+    else if (descr == "<f2")
+        a.dtype = DType::F16;
+    else if (descr == "<u2")
+        a.dtype = DType::BF16;
+    else if (descr == "|u1")
+        a.dtype = DType::FP8E4M3;
+    else if (descr == "|i1")
+        a.dtype = DType::I8;
+    else if (descr == "<i4")
+        a.dtype = DType::I32;
+    else if (descr == "<i8")
+        a.dtype = DType::I64;
+    else
+        runtime_error("'{}': unsupported dtype '{}'", path, descr);
+    if (header.find("True", field("'fortran_order':")) <
+        header.find(',', field("'fortran_order':")))
         runtime_error("'{}': Fortran-order arrays are not supported", path);
     size_t s = header.find('(', field("'shape':")) + 1;
     std::string dims = header.substr(s, header.find(')', s) - s);

@@ -13,7 +13,9 @@ uint64_t splitmix64(uint64_t& x) {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+uint64_t rotl(uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 }  // namespace
 
 Rng::Rng(uint64_t seed) {
@@ -32,9 +34,13 @@ uint64_t Rng::next_u64() {
     return result;
 }
 
-double Rng::uniform() { return double(next_u64() >> 11) * 0x1.0p-53; }
+double Rng::uniform() {
+    return double(next_u64() >> 11) * 0x1.0p-53;
+}
 
-float Rng::uniform(float lo, float hi) { return lo + float(uniform()) * (hi - lo); }
+float Rng::uniform(float lo, float hi) {
+    return lo + float(uniform()) * (hi - lo);
+}
 
 int64_t Rng::uniform_int(int64_t lo, int64_t hi) {
     uint64_t span = uint64_t(hi - lo) + 1;

@@ -1,5 +1,8 @@
 #include "mempipe/core/simd.h"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <string>
@@ -9,6 +12,18 @@ namespace mempipe {
 namespace {
 thread_local std::optional<SimdLevel> t_cap;
 
+// AMX needs CPUID support and the kernel's permission to use the tile data state (Linux ≥ 5.16:
+// arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)); without it the first tile instruction
+// faults.
+bool amx_usable() {
+    unsigned a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+    bool tile = (d >> 24) & 1, bf16 = (d >> 22) & 1, int8 = (d >> 25) & 1;
+    if (!(tile && bf16 && int8)) return false;
+    constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+    return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+}
+
 SimdLevel detect() {
     __builtin_cpu_init();
     bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
@@ -17,6 +32,7 @@ SimdLevel detect() {
                   __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
                   __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512vnni") &&
                   __builtin_cpu_supports("avx512vbmi2");
+    if (avx512 && amx_usable()) return SimdLevel::Amx;
     return avx512 ? SimdLevel::Avx512 : avx2 ? SimdLevel::Avx2 : SimdLevel::Scalar;
 }
 
@@ -31,9 +47,14 @@ SimdLevel env_capped() {
 
 std::string_view simd_level_name(SimdLevel level) {
     switch (level) {
-        case SimdLevel::Scalar: return "scalar";
-        case SimdLevel::Avx2: return "avx2";
-        case SimdLevel::Avx512: return "avx512";
+        case SimdLevel::Scalar:
+            return "scalar";
+        case SimdLevel::Avx2:
+            return "avx2";
+        case SimdLevel::Avx512:
+            return "avx512";
+        case SimdLevel::Amx:
+            return "amx";
     }
     return "?";
 }
@@ -42,6 +63,7 @@ std::optional<SimdLevel> parse_simd_level(std::string_view name) {
     if (name == "scalar") return SimdLevel::Scalar;
     if (name == "avx2") return SimdLevel::Avx2;
     if (name == "avx512") return SimdLevel::Avx512;
+    if (name == "amx") return SimdLevel::Amx;
     return std::nullopt;
 }
 
@@ -61,7 +83,11 @@ std::vector<SimdLevel> available_simd_levels() {
     return out;
 }
 
-ScopedSimdLevel::ScopedSimdLevel(SimdLevel cap) : previous_(t_cap) { t_cap = cap; }
-ScopedSimdLevel::~ScopedSimdLevel() { t_cap = previous_; }
+ScopedSimdLevel::ScopedSimdLevel(SimdLevel cap) : previous_(t_cap) {
+    t_cap = cap;
+}
+ScopedSimdLevel::~ScopedSimdLevel() {
+    t_cap = previous_;
+}
 
 }  // namespace mempipe

@@ -19,7 +19,9 @@ ExecutionReport execute(const Graph& graph, Phase phase, Device& device, int rep
         for (size_t i = 0; i < graph.size(); ++i) {
             const OpNode& n = graph.node(int(i));
             if (n.phase != phase) continue;
-            if (!device.supports(n)) runtime_error("device {} cannot run node '{}' ({})", device.info().name, n.name, n.op);
+            if (!device.supports(n))
+                runtime_error("device {} cannot run node '{}' ({})", device.info().name, n.name,
+                              n.op);
             Timer t;
             device.run(n);
             samples[i].push_back(t.seconds());

@@ -6,22 +6,31 @@ namespace mempipe {
 
 std::string_view pipeline_step_name(PipelineStep s) {
     switch (s) {
-        case PipelineStep::Prepare: return "prepare";
-        case PipelineStep::Relevancy: return "relevancy";
-        case PipelineStep::Retrieval: return "retrieval";
-        case PipelineStep::Apply: return "apply";
-        case PipelineStep::Model: return "model";
+        case PipelineStep::Prepare:
+            return "prepare";
+        case PipelineStep::Relevancy:
+            return "relevancy";
+        case PipelineStep::Retrieval:
+            return "retrieval";
+        case PipelineStep::Apply:
+            return "apply";
+        case PipelineStep::Model:
+            return "model";
     }
     return "?";
 }
 
-std::string_view phase_name(Phase p) { return p == Phase::Setup ? "setup" : "step"; }
+std::string_view phase_name(Phase p) {
+    return p == Phase::Setup ? "setup" : "step";
+}
 
 int Graph::add(OpNode node) {
     for (int in : node.inputs)
         MEMPIPE_CHECK_ARG(in >= 0 && size_t(in) < nodes_.size(),
-                          "graph node '{}' reads node {} which is not in the graph yet", node.name, in);
-    MEMPIPE_CHECK_ARG(node.period >= 1, "graph node '{}' has period {} (must be ≥ 1)", node.name, node.period);
+                          "graph node '{}' reads node {} which is not in the graph yet", node.name,
+                          in);
+    MEMPIPE_CHECK_ARG(node.period >= 1, "graph node '{}' has period {} (must be ≥ 1)", node.name,
+                      node.period);
     for (const auto& n : nodes_)
         MEMPIPE_CHECK_ARG(n.name != node.name, "graph already has a node named '{}'", node.name);
     nodes_.push_back(std::move(node));

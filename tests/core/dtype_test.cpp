@@ -50,7 +50,8 @@ TEST(Ue8m0, PowerOfTwoCeilWithFloor) {
 TEST(Bf16, RoundToNearestEven) {
     EXPECT_EQ(f32_to_bf16(1.0f), 0x3f80);
     EXPECT_EQ(bf16_to_f32(f32_to_bf16(1.0f + std::ldexp(1.0f, -8))), 1.0f);  // tie → even
-    EXPECT_EQ(bf16_to_f32(f32_to_bf16(1.0f + 3 * std::ldexp(1.0f, -8))), 1.0f + std::ldexp(1.0f, -6));
+    EXPECT_EQ(bf16_to_f32(f32_to_bf16(1.0f + 3 * std::ldexp(1.0f, -8))),
+              1.0f + std::ldexp(1.0f, -6));
     EXPECT_TRUE(std::isnan(bf16_to_f32(f32_to_bf16(NAN))));
 }
 

@@ -1,7 +1,8 @@
 // Owning, 64-byte aligned, uninitialised storage for kernel inputs and outputs.
 //
-// `Buffer<T>` is move-only. Large buffers (≥ 2 MiB) are advised to use transparent huge pages, which
-// this machine's kernel offers in `madvise` mode. Contents are not initialised: fill before reading.
+// `Buffer<T>` is move-only. Large buffers (≥ 2 MiB) are advised to use transparent huge pages,
+// which this machine's kernel offers in `madvise` mode. Contents are not initialised: fill before
+// reading.
 #pragma once
 
 #include <cstddef>
@@ -18,15 +19,17 @@ void aligned_free_bytes(void* p);
 
 template <class T>
 class Buffer {
-public:
+  public:
     Buffer() = default;
-    explicit Buffer(size_t n) : data_(static_cast<T*>(aligned_alloc_bytes(n * sizeof(T)))), size_(n) {}
+    explicit Buffer(size_t n)
+        : data_(static_cast<T*>(aligned_alloc_bytes(n * sizeof(T)))), size_(n) {}
     Buffer(size_t n, T fill) : Buffer(n) {
         for (size_t i = 0; i < n; ++i) data_[i] = fill;
     }
     Buffer(const Buffer&) = delete;
     Buffer& operator=(const Buffer&) = delete;
-    Buffer(Buffer&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+    Buffer(Buffer&& o) noexcept
+        : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
     Buffer& operator=(Buffer&& o) noexcept {
         if (this != &o) {
             aligned_free_bytes(data_);
@@ -51,7 +54,7 @@ public:
     std::span<T> span() { return {data_, size_}; }
     std::span<const T> span() const { return {data_, size_}; }
 
-private:
+  private:
     T* data_ = nullptr;
     size_t size_ = 0;
 };

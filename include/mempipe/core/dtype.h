@@ -1,11 +1,11 @@
 // Element types and exact conversions between them.
 //
-// Storage types are plain integers (`uint16_t` for bf16/f16, `uint8_t` for fp8-e4m3) so that buffers
-// are trivially copyable and the bit patterns are explicit. Conversions from f32 round to nearest even;
-// NaN stays NaN. fp8-e4m3 (OCP "E4M3FN": 1 sign, 4 exponent bits, bias 7, 3 mantissa bits, no
-// infinities, 0x7f/0xff = NaN) saturates at ±448, the behaviour of `clamp(x/s, -448, 448)` followed by a
-// cast in the DeepSeek reference. Every finite e4m3 value is an integer multiple of 2^-9, which makes
-// fp8 dot products exact in int64 (see `e4m3_to_int9`).
+// Storage types are plain integers (`uint16_t` for bf16/f16, `uint8_t` for fp8-e4m3) so that
+// buffers are trivially copyable and the bit patterns are explicit. Conversions from f32 round to
+// nearest even; NaN stays NaN. fp8-e4m3 (OCP "E4M3FN": 1 sign, 4 exponent bits, bias 7, 3 mantissa
+// bits, no infinities, 0x7f/0xff = NaN) saturates at ±448, the behaviour of `clamp(x/s, -448, 448)`
+// followed by a cast in the DeepSeek reference. Every finite e4m3 value is an integer multiple of
+// 2^-9, which makes fp8 dot products exact in int64 (see `e4m3_to_int9`).
 #pragma once
 
 #include <cstdint>

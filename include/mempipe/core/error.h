@@ -1,9 +1,9 @@
 // Errors that carry a message and say whose fault they are.
 //
-// mempipe reports every failure as an `Error`: a message that says what went wrong, where, and how to
-// fix it, plus a kind. `ErrorKind::Usage` is a caller mistake (bad argument, bad size, k > n where not
-// allowed, unknown name): the CLI maps it to exit code 2. `ErrorKind::Runtime` is everything else
-// (I/O failure, corrupt file, out of memory): exit code 1.
+// mempipe reports every failure as an `Error`: a message that says what went wrong, where, and how
+// to fix it, plus a kind. `ErrorKind::Usage` is a caller mistake (bad argument, bad size, k > n
+// where not allowed, unknown name): the CLI maps it to exit code 2. `ErrorKind::Runtime` is
+// everything else (I/O failure, corrupt file, out of memory): exit code 1.
 #pragma once
 
 #include <fmt/format.h>
@@ -16,11 +16,11 @@ namespace mempipe {
 enum class ErrorKind { Usage, Runtime };
 
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
     ErrorKind kind() const { return kind_; }
 
-private:
+  private:
     ErrorKind kind_;
 };
 
@@ -39,7 +39,7 @@ template <class... Args>
 }  // namespace mempipe
 
 // Argument validation at API boundaries: a false condition is a usage error with the given message.
-#define MEMPIPE_CHECK_ARG(cond, ...)                                     \
-    do {                                                                 \
-        if (!(cond)) ::mempipe::usage_error(__VA_ARGS__);                \
+#define MEMPIPE_CHECK_ARG(cond, ...)                      \
+    do {                                                  \
+        if (!(cond)) ::mempipe::usage_error(__VA_ARGS__); \
     } while (0)

@@ -1,8 +1,8 @@
 // File output that never loses what the user had, JSON output, and NumPy .npy exchange.
 //
-// `write_file_atomic` writes to `<path>.tmp.<pid>`, fsyncs, then renames over `path`, so a crash or a
-// full disk leaves the old file intact. `.npy` files (format 1.0, little-endian, C order) are how the
-// benchmarks hand identical inputs to the Python peers.
+// `write_file_atomic` writes to `<path>.tmp.<pid>`, fsyncs, then renames over `path`, so a crash or
+// a full disk leaves the old file intact. `.npy` files (format 1.0, little-endian, C order) are how
+// the benchmarks hand identical inputs to the Python peers.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -28,7 +28,8 @@ struct NpyArray {
 };
 
 // dtype ∈ {F32, F16, I8, I32, I64, BF16 (stored as '<u2'), FP8E4M3 (stored as '|u1')}.
-void write_npy(const std::string& path, DType dtype, const std::vector<int64_t>& shape, const void* data);
+void write_npy(const std::string& path, DType dtype, const std::vector<int64_t>& shape,
+               const void* data);
 NpyArray read_npy(const std::string& path);  // throws Error(Runtime) naming the file on bad input
 
 }  // namespace mempipe

@@ -9,19 +9,19 @@
 namespace mempipe {
 
 class Rng {
-public:
+  public:
     explicit Rng(uint64_t seed = 0x6d656d70697065ull);
     uint64_t next_u64();
     uint32_t next_u32() { return uint32_t(next_u64() >> 32); }
-    double uniform();                           // [0, 1)
-    float uniform(float lo, float hi);          // [lo, hi)
+    double uniform();                             // [0, 1)
+    float uniform(float lo, float hi);            // [lo, hi)
     int64_t uniform_int(int64_t lo, int64_t hi);  // [lo, hi]
-    float normal();                             // N(0, 1), Box–Muller
+    float normal();                               // N(0, 1), Box–Muller
     void fill_uniform(std::span<float> out, float lo, float hi);
     void fill_normal(std::span<float> out, float stddev = 1.0f);
     void fill_bf16_normal(std::span<uint16_t> out, float stddev = 1.0f);
 
-private:
+  private:
     uint64_t s_[4];
 };
 

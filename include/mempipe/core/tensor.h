@@ -1,8 +1,8 @@
 // A typed, shaped, owning tensor and its non-owning view.
 //
-// Kernels take raw pointers with documented shapes (`q: [heads × dim], row-major`); `Tensor` is what
-// graphs, methods and tests hold. Rows are contiguous (row-major, innermost dimension last) and data is
-// 64-byte aligned. Shapes are at most 4-D.
+// Kernels take raw pointers with documented shapes (`q: [heads × dim], row-major`); `Tensor` is
+// what graphs, methods and tests hold. Rows are contiguous (row-major, innermost dimension last)
+// and data is 64-byte aligned. Shapes are at most 4-D.
 #pragma once
 
 #include <array>
@@ -26,12 +26,14 @@ struct TensorView {
     int64_t numel() const;
     size_t bytes() const { return size_t(numel()) * dtype_size(dtype); }
     template <class T>
-    T* as() const { return static_cast<T*>(data); }
+    T* as() const {
+        return static_cast<T*>(data);
+    }
     std::string shape_string() const;  // e.g. "[64×128]"
 };
 
 class Tensor {
-public:
+  public:
     Tensor() = default;
     Tensor(DType dtype, std::initializer_list<int64_t> shape);
     const TensorView& view() const { return view_; }
@@ -40,11 +42,15 @@ public:
     size_t bytes() const { return view_.bytes(); }
     int64_t dim(int i) const { return view_.shape[i]; }
     template <class T>
-    T* as() { return static_cast<T*>(view_.data); }
+    T* as() {
+        return static_cast<T*>(view_.data);
+    }
     template <class T>
-    const T* as() const { return static_cast<const T*>(view_.data); }
+    const T* as() const {
+        return static_cast<const T*>(view_.data);
+    }
 
-private:
+  private:
     Buffer<std::byte> storage_;
     TensorView view_;
 };

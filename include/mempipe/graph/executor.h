@@ -14,8 +14,9 @@ struct ExecutionReport {
     double step_seconds(const Graph& g, PipelineStep step) const;  // amortised
 };
 
-// Runs every node of `phase` in order, `repeats` times (≥ 1); each node's time is the median over the
-// repeats. Period-p nodes run every time (to be measured) and are amortised (÷ p) in the totals.
+// Runs every node of `phase` in order, `repeats` times (≥ 1); each node's time is the median over
+// the repeats. Period-p nodes run every time (to be measured) and are amortised (÷ p) in the
+// totals.
 ExecutionReport execute(const Graph& graph, Phase phase, Device& device, int repeats = 1);
 
 }  // namespace mempipe

@@ -1,11 +1,12 @@
 // A method's per-decode-step work as a small DAG of op nodes.
 //
 // Each node is one op of the catalogue bound to its inputs and outputs (a closure over the method's
-// state), tagged with the memory-pipeline step it belongs to (Prepare → Relevancy → Retrieval → Apply,
-// or Model for the rest of the layer) and its phase (`Setup`: once per memory, e.g. building the
-// caches; `Step`: every decode step). Nodes are stored in a valid execution order (each node's inputs
-// come before it). `period` > 1 marks work done once every `period` decode steps (LServe re-selects
-// pages every 4 steps, SeerAttention-R compresses a block every 64 tokens); reports amortise it.
+// state), tagged with the memory-pipeline step it belongs to (Prepare → Relevancy → Retrieval →
+// Apply, or Model for the rest of the layer) and its phase (`Setup`: once per memory, e.g. building
+// the caches; `Step`: every decode step). Nodes are stored in a valid execution order (each node's
+// inputs come before it). `period` > 1 marks work done once every `period` decode steps (LServe
+// re-selects pages every 4 steps, SeerAttention-R compresses a block every 64 tokens); reports
+// amortise it.
 #pragma once
 
 #include <functional>
@@ -31,14 +32,14 @@ struct OpNode {
     std::string op;    // catalogue op, e.g. "linear", "mqa_relu_logits", "top_k"
     PipelineStep step = PipelineStep::Model;
     Phase phase = Phase::Step;
-    int period = 1;            // runs once every `period` decode steps
-    OpCost cost;               // per execution
-    std::vector<int> inputs;   // indices of nodes this node reads from
-    std::function<void()> run; // executes the op on the host CPU
+    int period = 1;             // runs once every `period` decode steps
+    OpCost cost;                // per execution
+    std::vector<int> inputs;    // indices of nodes this node reads from
+    std::function<void()> run;  // executes the op on the host CPU
 };
 
 class Graph {
-public:
+  public:
     // Appends a node; its inputs must already be in the graph. Returns its index.
     int add(OpNode node);
     const std::vector<OpNode>& nodes() const { return nodes_; }
@@ -48,7 +49,7 @@ public:
     OpCost amortised_cost(Phase phase) const;
     OpCost amortised_cost(Phase phase, PipelineStep step) const;
 
-private:
+  private:
     std::vector<OpNode> nodes_;
 };
 

@@ -1,14 +1,14 @@
 // Method recipes: one per memory-processing method, building its per-decode-step graph.
 //
 // A method owns its state (weights with fixed seeds, caches holding `tokens` past tokens, outputs).
-// `setup` builds the state: weights are random (seeded; nothing is downloaded) and the memory of the
-// `tokens` earlier positions is synthesised directly as random cache contents with the statistics the
-// method's Prepare step would produce — running the real Prepare ops over a million past tokens is not
-// what a decode step costs, so the step graph's Prepare nodes process only the new token.
-// `step_graph` returns the graph of one decode step at position `tokens` (the new token); running it
-// repeatedly decodes the same position again (idempotent), which is what timing needs.
-// `Backend::Reference` binds every node to the scalar reference ops, `Backend::Cpu` to the fast CPU
-// kernels; tests compare the two.
+// `setup` builds the state: weights are random (seeded; nothing is downloaded) and the memory of
+// the `tokens` earlier positions is synthesised directly as random cache contents with the
+// statistics the method's Prepare step would produce — running the real Prepare ops over a million
+// past tokens is not what a decode step costs, so the step graph's Prepare nodes process only the
+// new token. `step_graph` returns the graph of one decode step at position `tokens` (the new
+// token); running it repeatedly decodes the same position again (idempotent), which is what timing
+// needs. `Backend::Reference` binds every node to the scalar reference ops, `Backend::Cpu` to the
+// fast CPU kernels; tests compare the two.
 #pragma once
 
 #include <cstdint>
@@ -32,24 +32,27 @@ struct MethodOptions {
 
 // What one decode step produced, for reports and for comparing backends.
 struct StepResult {
-    // Selected memory positions, flattened over (batch, head), each group sorted ascending, −1 padded;
-    // `selection_groups` groups of `selection_width` entries.
+    // Selected memory positions, flattened over (batch, head), each group sorted ascending, −1
+    // padded; `selection_groups` groups of `selection_width` entries.
     std::vector<int32_t> selection;
     int64_t selection_groups = 0;
     int64_t selection_width = 0;
-    std::vector<float> output;      // the Apply step's attention output, flattened
-    int64_t tokens_selected = 0;    // distinct attended tokens per query, summed over batch and heads
-    double memory_bytes_read = 0;   // bytes of memory (caches, index) the step read, from op costs
+    std::vector<float> output;    // the Apply step's attention output, flattened
+    int64_t tokens_selected = 0;  // distinct attended tokens per query, summed over batch and heads
+    double memory_bytes_read = 0;  // bytes of memory (caches, index) the step read, from op costs
 };
 
 class Method {
-public:
+  public:
     virtual ~Method() = default;
     virtual std::string_view name() const = 0;
     virtual std::string_view description() const = 0;  // model config and method defaults
     virtual void setup(const MethodOptions& options) = 0;
-    virtual Graph step_graph() = 0;  // call after setup
+    virtual Graph step_graph() = 0;         // call after setup
     virtual StepResult result() const = 0;  // after the step graph ran
+    // (optional) bytes of state `setup(options)` would allocate, so callers can refuse sizes that
+    // do not fit in memory before allocating. Default 0: unknown.
+    virtual double state_bytes(const MethodOptions& options) const { return 0; }
 };
 
 struct MethodInfo {

@@ -1,0 +1,88 @@
+// cpu::score_top_k: relevancy fused with retrieval. Each thread owns a page-aligned key range and, per
+// query, a running top-k: scores of one page (64 keys) land in an L1 buffer, keys that beat the current
+// threshold are appended to a candidate list, and when the list reaches its capacity it is cut back to
+// the best k (partial selection) and the threshold rises to the k-th value. Keys arrive in increasing
+// index order within a thread, so a later key equal to the threshold always loses the tie (ties → lower
+// index) and a strict `>` filter is exact. The per-thread selections are merged with the same order.
+#include <omp.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "devices/cpu/dsa/indexer_kernels.h"
+#include "mempipe/core/parallel.h"
+#include "ops/dsa/dsa_internal.h"
+
+namespace mempipe::cpu {
+
+namespace {
+using dsa_detail::Cand;
+
+class RunningTopK {
+public:
+    explicit RunningTopK(int64_t k) : k_(k), cap_(std::max<int64_t>(2 * k, k + 1024)) { c_.reserve(size_t(cap_ + 64)); }
+    void push(const float* v, int64_t n, int64_t base) {
+        if (k_ == 0) return;
+        if (!full_) {
+            for (int64_t i = 0; i < n; ++i) c_.push_back({v[i], int32_t(base + i)});
+        } else {
+            const float t = thr_;
+            for (int64_t i = 0; i < n; ++i)
+                if (v[i] > t) c_.push_back({v[i], int32_t(base + i)});
+        }
+        if (int64_t(c_.size()) >= cap_) compact();
+    }
+    std::vector<Cand>& cands() { return c_; }
+
+private:
+    void compact() {
+        std::nth_element(c_.begin(), c_.begin() + (k_ - 1), c_.end(), dsa_detail::cand_before);
+        c_.resize(size_t(k_));
+        thr_ = c_[size_t(k_ - 1)].v;
+        full_ = true;
+    }
+    int64_t k_, cap_;
+    std::vector<Cand> c_;
+    bool full_ = false;
+    float thr_ = 0;
+};
+}  // namespace
+
+void score_top_k(const uint8_t* q8, const float* weights, const IndexKeysView& keys, int64_t batch, int64_t heads,
+                 int64_t k, float* out_values, int32_t* out_indices, IndexerPath path) {
+    dsa_detail::check_logits("score_top_k", q8, weights, keys, batch, heads);
+    MEMPIPE_CHECK_ARG(k >= 0, "score_top_k: k must be ≥ 0, got {}", k);
+    MEMPIPE_CHECK_ARG(batch * k == 0 || out_indices, "score_top_k: out_indices is null");
+    if (batch == 0 || k == 0) return;
+    const int64_t L = keys.len;
+    const int64_t pages = (L + kIndexPageTokens - 1) / kIndexPageTokens;
+    const int threads = int(std::clamp<int64_t>(pages / 16, 1, num_threads()));
+    std::vector<std::vector<RunningTopK>> state(static_cast<size_t>(threads));
+    if (L > 0) {
+        cpu_dsa::ScoreRangeFn score = cpu_dsa::pick_scorer(path);
+        cpu_dsa::PreparedQueries q = cpu_dsa::prepare_queries(q8, weights, batch, heads, path);
+#pragma omp parallel num_threads(threads)
+        {
+            const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            std::vector<RunningTopK>& mine = state[size_t(t)];
+            mine.reserve(size_t(batch));
+            for (int64_t b = 0; b < batch; ++b) mine.emplace_back(k);
+            std::vector<float> buf(size_t(batch * kIndexPageTokens));
+            const int64_t p0 = pages * t / nt, p1 = pages * (t + 1) / nt;
+            for (int64_t p = p0; p < p1; ++p) {
+                const int64_t s0 = p * kIndexPageTokens, s1 = std::min(L, s0 + kIndexPageTokens);
+                score(q, keys, s0, s1, buf.data(), kIndexPageTokens);
+                for (int64_t b = 0; b < batch; ++b) mine[size_t(b)].push(buf.data() + b * kIndexPageTokens, s1 - s0, s0);
+            }
+        }
+    }
+    std::vector<Cand> all;
+    for (int64_t b = 0; b < batch; ++b) {
+        all.clear();
+        for (auto& th : state)
+            if (!th.empty()) all.insert(all.end(), th[size_t(b)].cands().begin(), th[size_t(b)].cands().end());
+        dsa_detail::finish_top_k(all, k, out_values ? out_values + b * k : nullptr, out_indices + b * k);
+    }
+}
+
+}  // namespace mempipe::cpu

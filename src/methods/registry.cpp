@@ -1,0 +1,61 @@
+#include <algorithm>
+#include <functional>
+
+#include "mempipe/core/error.h"
+#include "mempipe/methods/method.h"
+#include "recipes.h"
+
+namespace mempipe {
+
+namespace {
+struct Entry {
+    const char* name;
+    const char* description;
+    std::function<std::unique_ptr<Method>()> make;
+};
+
+const std::vector<Entry>& entries() {
+    static const std::vector<Entry> e = {
+        {"dsa",
+         "DeepSeek Sparse Attention on a DeepSeek-V3.2 layer: lightning indexer (64 heads × 128, "
+         "fp8) + top-2048 + sparse MLA",
+         [] { return make_dsa_method(); }},
+        {"dense-mla", "baseline: dense MLA decode on the same DeepSeek-V3.2 layer (no indexer)",
+         [] { return make_dense_mla_method(); }},
+        {"seer-attention-r",
+         "SeerAttention-R on Qwen3-8B (32 q / 8 KV heads): AttnGate, token budget 4096 (64 blocks "
+         "of 64)",
+         [] { return make_seer_method(SeerSelection::TokenBudget); }},
+        {"seer-attention-r-threshold",
+         "SeerAttention-R on Qwen3-8B: AttnGate with threshold selection",
+         [] { return make_seer_method(SeerSelection::Threshold); }},
+        {"lserve",
+         "LServe on Llama-3.1-8B (32/8 heads): page 64/16 min-max scores, budget 4096, streaming "
+         "heads",
+         [] { return make_lserve_method(); }},
+        {"dense-qwen3-8b",
+         "baseline: dense GQA decode attention, Qwen3-8B shapes (32/8 heads, d 128)",
+         [] { return make_dense_gqa_method(GqaModel::Qwen3_8B); }},
+        {"dense-llama-3.1-8b",
+         "baseline: dense GQA decode attention, Llama-3.1-8B shapes (32/8 heads, d 128)",
+         [] { return make_dense_gqa_method(GqaModel::Llama31_8B); }},
+    };
+    return e;
+}
+}  // namespace
+
+std::vector<MethodInfo> list_methods() {
+    std::vector<MethodInfo> out;
+    for (const auto& e : entries()) out.push_back({e.name, e.description});
+    return out;
+}
+
+std::unique_ptr<Method> make_method(std::string_view name) {
+    for (const auto& e : entries())
+        if (name == e.name) return e.make();
+    std::string known;
+    for (const auto& e : entries()) known += std::string(known.empty() ? "" : ", ") + e.name;
+    usage_error("unknown method '{}'; known methods: {} (see `mempipe methods`)", name, known);
+}
+
+}  // namespace mempipe

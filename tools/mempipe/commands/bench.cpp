@@ -1,0 +1,93 @@
+#include <iostream>
+
+#include "../../bench/src/harness.h"
+#include "../../bench/src/suite.h"
+#include "commands.h"
+#include "mempipe/core/error.h"
+
+namespace mempipe::cli {
+
+namespace {
+struct BenchArgs {
+    int threads = 2;
+    int repeats = 5;
+    std::string sizes = "4k,32k,128k,1M";
+    std::string only;
+    std::string work_dir;
+    bool no_peers = false;
+    bool json = false;
+    std::string output;
+    uint64_t seed = 42;
+};
+
+std::vector<std::string> split_names(const std::string& s) {
+    std::vector<std::string> out;
+    size_t b = 0;
+    while (b < s.size()) {
+        size_t e = s.find(',', b);
+        if (e == std::string::npos) e = s.size();
+        if (e > b) out.push_back(s.substr(b, e - b));
+        b = e + 1;
+    }
+    return out;
+}
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+    auto* bench = app.add_subcommand("bench",
+                                     "Benchmarks: our kernels against peers run side by side, and "
+                                     "this machine's limits (never tests: numbers are measured)");
+    bench->require_subcommand(1, 1);
+
+    auto r = std::make_shared<BenchArgs>();
+    auto* roof =
+        bench->add_subcommand("roofline",
+                              "Measure this machine: DRAM read GB/s, fp32 FMA, bf16 dot and "
+                              "int8 dot throughput with 1 and N threads");
+    roof->add_option("--threads,-t", r->threads, "Largest thread count to measure")
+        ->capture_default_str();
+    roof->add_flag("--json", r->json, "Print JSON instead of markdown");
+    roof->add_option("--output,-o", r->output, "Also write the JSON to this file (atomically)");
+    roof->callback([r] {
+        apply_threads(r->threads);
+        Json j = bench::run_roofline(r->threads, !r->json);
+        if (r->json) std::cout << j.dump(2) << "\n";
+        if (!r->output.empty()) emit(r->output, j.dump(2) + "\n");
+    });
+
+    auto s = std::make_shared<BenchArgs>();
+    auto* sa = bench->add_subcommand(
+        "sparse-attention",
+        "DSA indexer + top-k, top_k, SeerAttention-R and LServe relevancy + retrieval "
+        "against their PyTorch CPU references (needs scripts/bootstrap --bench)");
+    sa->add_option("--threads,-t", s->threads, "Threads for ours and the peers")
+        ->capture_default_str();
+    sa->add_option("--repeats,-r", s->repeats, "Timed repetitions (medians reported)")
+        ->capture_default_str();
+    sa->add_option("--sizes,-n", s->sizes, "Memory sizes N, e.g. 4k,32k,128k,1M")
+        ->capture_default_str();
+    sa->add_option("--only", s->only, "Comma-separated subset: top_k,dsa_indexer,seer,lserve");
+    sa->add_option("--work-dir", s->work_dir,
+                   "Scratch directory for .npy exchange (default: a temp dir)");
+    sa->add_flag("--no-peers", s->no_peers, "Skip the PyTorch peers");
+    sa->add_option("--seed", s->seed, "Input seed")->capture_default_str();
+    sa->add_flag("--json", s->json, "Print JSON instead of markdown");
+    sa->add_option("--output,-o", s->output, "Also write the JSON to this file (atomically)");
+    sa->callback([s] {
+        apply_threads(s->threads);
+        MEMPIPE_CHECK_ARG(s->repeats >= 1 && s->repeats <= 1000,
+                          "--repeats must be in [1, 1000], got {}", s->repeats);
+        bench::BenchContext ctx;
+        ctx.threads = s->threads;
+        ctx.repeats = s->repeats;
+        ctx.sizes = parse_size_list(s->sizes, "--sizes");
+        ctx.run_peers = !s->no_peers;
+        ctx.seed = s->seed;
+        ctx.work_dir = s->work_dir;  // empty: the suite makes and removes a temporary directory
+        Json j = bench::run_sparse_attention(ctx, split_names(s->only), !s->json);
+        if (s->json) std::cout << j.dump(2) << "\n";
+        if (!s->output.empty()) emit(s->output, j.dump(2) + "\n");
+    });
+}
+
+}  // namespace mempipe::cli

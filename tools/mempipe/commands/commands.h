@@ -1,0 +1,32 @@
+// The mempipe CLI's subcommands. Each `add_*` registers a subcommand on the app; its callback runs
+// the command and throws mempipe::Error on failure (main maps usage errors to exit 2, runtime to
+// exit 1).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mempipe/methods/method.h"
+
+namespace mempipe::cli {
+
+void add_methods_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_profile_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+
+// "4k" → 4096, "1M" → 1048576, "1000" → 1000 (binary suffixes k, m, g; case-insensitive).
+int64_t parse_size(const std::string& text, const std::string& option);
+std::vector<int64_t> parse_size_list(const std::string& text, const std::string& option);
+
+// Shared validation of --tokens/--batch/--threads and the memory the method would need.
+void check_method_options(const Method& method, const MethodOptions& options);
+void apply_threads(int threads);
+
+// Writes `text` to `path` atomically, or to stdout when path is empty.
+void emit(const std::string& path, const std::string& text);
+
+}  // namespace mempipe::cli
