@@ -1,4 +1,5 @@
-// bench_top_k: cpu::top_k (k = 2048) vs torch.topk on the same N(0, 1) fp32 row, N = 1M and 8M (+ ctx.sizes).
+// bench_top_k: cpu::top_k (k = 2048) vs torch.topk on the same N(0, 1) fp32 row, N = 1M and 8M (+
+// ctx.sizes).
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -36,7 +37,9 @@ std::vector<BenchRow> bench_top_k(const BenchContext& ctx) {
         row.n = n;
         row.ours_s = time_median([&] { cpu::top_k(x.data(), n, k, values.data(), indices.data()); },
                                  ctx.repeats, 2);
-        row.roofline_fraction = limits.dram_read_gbs > 0 ? (double(n) * 4.0 / (limits.dram_read_gbs * 1e9)) / row.ours_s : 0;
+        row.roofline_fraction = limits.dram_read_gbs > 0
+                                    ? (double(n) * 4.0 / (limits.dram_read_gbs * 1e9)) / row.ours_s
+                                    : 0;
         row.limit = "DRAM read " + std::to_string(int(limits.dram_read_gbs + 0.5)) + " GB/s";
         row.extra["k"] = k;
         row.extra["ours_gbs"] = double(n) * 4.0 / row.ours_s / 1e9;
@@ -50,7 +53,8 @@ std::vector<BenchRow> bench_top_k(const BenchContext& ctx) {
             if (peer.ok) {
                 row.peer_s = peer.median_s;
                 row.peer = "torch.topk(sorted=True)";
-                NpyArray pi = read_npy((std::filesystem::path(ctx.work_dir) / "peer_indices.npy").string());
+                NpyArray pi =
+                    read_npy((std::filesystem::path(ctx.work_dir) / "peer_indices.npy").string());
                 std::set<int32_t> theirs;
                 const auto* p = reinterpret_cast<const int64_t*>(pi.data.data());
                 for (size_t i = 0; i < pi.data.size() / 8; ++i) theirs.insert(int32_t(p[i]));

@@ -109,10 +109,10 @@ class SeerMethod final : public Method {
             // k_comp of every complete block; the current (partial) block's row stays zero.
             s->k_comp = Buffer<uint16_t>(size_t(nb * kHkv * kGateHidden), uint16_t(0));
             if (ref_backend())
-                ref::seer_compress_blocks(s->k.data(), N, shape_, weights_, inv_freq_.data(),
+                ref::seer_compress_blocks(s->k.data(), N, 0, shape_, weights_, inv_freq_.data(),
                                           SeerKPosition::BlockEnd, s->k_comp.data());
             else
-                cpu::seer_compress_blocks(s->k.data(), N, shape_, weights_, inv_freq_.data(),
+                cpu::seer_compress_blocks(s->k.data(), N, 0, shape_, weights_, inv_freq_.data(),
                                           SeerKPosition::BlockEnd, s->k_comp.data());
             s->remainder = Buffer<uint16_t>(size_t(kBlock * row), uint16_t(0));
             const int64_t start = N / kBlock * kBlock;

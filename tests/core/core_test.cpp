@@ -68,7 +68,7 @@ TEST(Simd, LevelsAreOrderedAndScopedCapsApply) {
 
 TEST(Parallel, ChunksCoverTheRangeExactlyOnce) {
     for (int64_t n : {0, 1, 7, 1000, 100003}) {
-        std::vector<std::atomic<int>> hits(size_t(n));
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
         parallel_for(n, 10, [&](int64_t b, int64_t e) {
             for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
         });

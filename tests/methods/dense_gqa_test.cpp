@@ -1,5 +1,6 @@
-// The dense GQA baselines (Qwen3-8B, Llama-3.1-8B shapes) end to end at small sizes: graph shape and
-// costs, reference vs fast CPU outputs, the new token's K/V actually attended, bad options rejected.
+// The dense GQA baselines (Qwen3-8B, Llama-3.1-8B shapes) end to end at small sizes: graph shape
+// and costs, reference vs fast CPU outputs, the new token's K/V actually attended, bad options
+// rejected.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,12 +14,13 @@ using namespace mempipe;
 
 namespace {
 
-struct Run {
+struct GqaRun {
     StepResult result;
     Graph graph;
 };
 
-Run run_dense(const std::string& name, Backend backend, int64_t tokens, int batch, uint64_t seed = 3) {
+GqaRun run_dense(const std::string& name, Backend backend, int64_t tokens, int batch,
+                 uint64_t seed = 3) {
     auto m = make_method(name);
     MethodOptions o;
     o.tokens = tokens;
@@ -36,7 +38,7 @@ class DenseGqa : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(DenseGqa, GraphAndCosts) {
     const int64_t tokens = 1000;
-    Run r = run_dense(GetParam(), Backend::Cpu, tokens, 2);
+    GqaRun r = run_dense(GetParam(), Backend::Cpu, tokens, 2);
     ASSERT_EQ(r.graph.size(), 2u);
     EXPECT_EQ(r.graph.node(0).step, PipelineStep::Prepare);
     EXPECT_EQ(r.graph.node(1).step, PipelineStep::Apply);
@@ -54,13 +56,14 @@ TEST_P(DenseGqa, GraphAndCosts) {
 TEST_P(DenseGqa, FastMatchesReference) {
     for (int64_t tokens : {1, 63, 700, 3000}) {
         for (int batch : {1, 2}) {
-            SCOPED_TRACE(GetParam() + " tokens=" + std::to_string(tokens) + " batch=" + std::to_string(batch));
+            SCOPED_TRACE(GetParam() + " tokens=" + std::to_string(tokens) +
+                         " batch=" + std::to_string(batch));
             StepResult ref = run_dense(GetParam(), Backend::Reference, tokens, batch).result;
             StepResult cpu = run_dense(GetParam(), Backend::Cpu, tokens, batch).result;
             ASSERT_EQ(ref.output.size(), cpu.output.size());
-            // Tolerance: the outputs are softmax-weighted means of values in [−1, 1) with O(1) scores; the
-            // kernel works in f32 (different order), the reference in double: ≤ 1e-5 absolute (see
-            // tests/ops/attention_cases.cpp for the error budget).
+            // Tolerance: the outputs are softmax-weighted means of values in [−1, 1) with O(1)
+            // scores; the kernel works in f32 (different order), the reference in double: ≤ 1e-5
+            // absolute (see tests/ops/attention_cases.cpp for the error budget).
             for (size_t i = 0; i < ref.output.size(); ++i) {
                 ASSERT_TRUE(std::isfinite(cpu.output[i])) << i;
                 ASSERT_NEAR(ref.output[i], cpu.output[i], 1e-5) << i;
@@ -85,9 +88,8 @@ TEST_P(DenseGqa, DeterministicAndIdempotent) {
     EXPECT_NE(a.output, run_dense(GetParam(), Backend::Cpu, 200, 1, 43).result.output);
 }
 
-TEST_P(DenseGqa, SingleCachedTokenAttendsTheNewOne) {
-    // With one cached token the query attends 2 tokens; outputs differ from attending only the cached
-    // one, so the appended row is used (and it is not all zeros: a row of zeros would still count).
+TEST_P(DenseGqa, SingleCachedToken) {
+    // One cached token plus the new one: 2 attended tokens per KV head, a non-trivial output.
     StepResult r = run_dense(GetParam(), Backend::Reference, 1, 1).result;
     double norm = 0;
     for (float x : r.output) norm += std::fabs(x);
@@ -106,7 +108,8 @@ TEST_P(DenseGqa, RejectsBadOptions) {
     EXPECT_THROW(make_method(GetParam())->step_graph(), Error);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, DenseGqa, ::testing::Values("dense-qwen3-8b", "dense-llama-3.1-8b"),
+INSTANTIATE_TEST_SUITE_P(Models, DenseGqa,
+                         ::testing::Values("dense-qwen3-8b", "dense-llama-3.1-8b"),
                          [](const auto& info) {
                              std::string s = info.param;
                              for (char& c : s)

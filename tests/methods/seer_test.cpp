@@ -17,12 +17,12 @@ namespace {
 
 constexpr int64_t kBlock = 64, kHkv = 8, kBudgetBlocks = 64;
 
-struct Run {
+struct StepRun {
     StepResult r;
     Graph g;
 };
 
-Run run_step(const std::string& name, Backend backend, int64_t tokens, int batch, uint64_t seed, int steps = 1) {
+StepRun run_step(const std::string& name, Backend backend, int64_t tokens, int batch, uint64_t seed, int steps = 1) {
     auto m = make_method(name);
     MethodOptions o;
     o.tokens = tokens;
@@ -30,7 +30,7 @@ Run run_step(const std::string& name, Backend backend, int64_t tokens, int batch
     o.seed = seed;
     o.backend = backend;
     m->setup(o);
-    Run run{{}, m->step_graph()};
+    StepRun run{{}, m->step_graph()};
     CpuDevice cpu;
     execute(run.g, Phase::Setup, cpu, 1);
     for (int i = 0; i < steps; ++i) execute(run.g, Phase::Step, cpu, 1);
@@ -49,8 +49,8 @@ class SeerMethod : public ::testing::TestWithParam<Param> {};
 TEST_P(SeerMethod, CpuMatchesReferenceAndForcesFirstAndLast) {
     const Param& p = GetParam();
     const bool budget = p.method == "seer-attention-r";
-    Run ref = run_step(p.method, Backend::Reference, p.tokens, p.batch, 11);
-    Run cpu = run_step(p.method, Backend::Cpu, p.tokens, p.batch, 11);
+    StepRun ref = run_step(p.method, Backend::Reference, p.tokens, p.batch, 11);
+    StepRun cpu = run_step(p.method, Backend::Cpu, p.tokens, p.batch, 11);
     const StepResult &a = ref.r, &b = cpu.r;
 
     const int64_t L = p.tokens + 1, nb = (L + kBlock - 1) / kBlock;
@@ -109,8 +109,8 @@ INSTANTIATE_TEST_SUITE_P(Sizes, SeerMethod,
                          });
 
 TEST(SeerMethodGraph, StepsPeriodsAndIdempotence) {
-    Run once = run_step("seer-attention-r", Backend::Cpu, 5000, 1, 3, 1);
-    Run twice = run_step("seer-attention-r", Backend::Cpu, 5000, 1, 3, 2);
+    StepRun once = run_step("seer-attention-r", Backend::Cpu, 5000, 1, 3, 1);
+    StepRun twice = run_step("seer-attention-r", Backend::Cpu, 5000, 1, 3, 2);
     EXPECT_EQ(once.r.selection, twice.r.selection) << "re-running the step must decode the same position";
     EXPECT_EQ(once.r.output, twice.r.output);
     bool compress = false, relevancy = false, retrieval = false, apply = false;
@@ -132,10 +132,10 @@ TEST(SeerMethodGraph, StepsPeriodsAndIdempotence) {
 // threshold run keeps only blocks above 1e-3 (plus first/last), and neither attends more than L tokens.
 TEST(SeerMethodGraph, SelectionIsSparseAtLongContext) {
     const int64_t tokens = 20000, L = tokens + 1;
-    Run budget = run_step("seer-attention-r", Backend::Cpu, tokens, 1, 5);
+    StepRun budget = run_step("seer-attention-r", Backend::Cpu, tokens, 1, 5);
     EXPECT_LE(budget.r.tokens_selected, kHkv * (kBudgetBlocks + 2) * kBlock);
     EXPECT_GE(budget.r.tokens_selected, kHkv * kBudgetBlocks * kBlock - kHkv * kBlock);
-    Run thr = run_step("seer-attention-r-threshold", Backend::Cpu, tokens, 1, 5);
+    StepRun thr = run_step("seer-attention-r-threshold", Backend::Cpu, tokens, 1, 5);
     EXPECT_LE(thr.r.tokens_selected, kHkv * L);
     EXPECT_GT(thr.r.tokens_selected, 0);
 }

@@ -1,7 +1,8 @@
 // Conformance cases for top_k and top_k_rows: exact values AND indices against ref::top_k.
 //
-// Tolerance: none. top_k only moves input values, so every backend must reproduce the reference order
-// bit for bit (value descending, ties → lower index, −1/−inf padding), including the sign of a zero.
+// Tolerance: none. top_k only moves input values, so every backend must reproduce the reference
+// order bit for bit (value descending, ties → lower index, −1/−inf padding), including the sign of
+// a zero.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -9,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "conformance.h"
-#include "mempipe/core/error.h"
-#include "mempipe/core/buffer.h"
-#include "mempipe/ops/top_k.h"
 #include "../../src/devices/cpu/topk/top_k_kernels.h"
+#include "conformance.h"
+#include "mempipe/core/buffer.h"
+#include "mempipe/core/error.h"
+#include "mempipe/ops/top_k.h"
 
 namespace mempipe::test {
 namespace {
@@ -22,13 +23,20 @@ enum class Dist { Normal, FewValues, AllEqual, Ascending, Descending, Infinities
 
 const char* dist_name(Dist d) {
     switch (d) {
-        case Dist::Normal: return "normal";
-        case Dist::FewValues: return "few_values";
-        case Dist::AllEqual: return "all_equal";
-        case Dist::Ascending: return "ascending";
-        case Dist::Descending: return "descending";
-        case Dist::Infinities: return "infinities";
-        case Dist::SignedZeros: return "signed_zeros";
+        case Dist::Normal:
+            return "normal";
+        case Dist::FewValues:
+            return "few_values";
+        case Dist::AllEqual:
+            return "all_equal";
+        case Dist::Ascending:
+            return "ascending";
+        case Dist::Descending:
+            return "descending";
+        case Dist::Infinities:
+            return "infinities";
+        case Dist::SignedZeros:
+            return "signed_zeros";
     }
     return "?";
 }
@@ -37,16 +45,29 @@ void fill(Dist d, float* x, int64_t n, Rng& rng) {
     const float inf = std::numeric_limits<float>::infinity();
     for (int64_t i = 0; i < n; ++i) {
         switch (d) {
-            case Dist::Normal: x[i] = rng.normal(); break;
+            case Dist::Normal:
+                x[i] = rng.normal();
+                break;
             // Values from {-1, 0, 0.5, 1}: many ties straddle rank k.
-            case Dist::FewValues: x[i] = std::array<float, 4>{-1.f, 0.f, 0.5f, 1.f}[rng.next_u32() % 4]; break;
-            case Dist::AllEqual: x[i] = 3.25f; break;
+            case Dist::FewValues:
+                x[i] = std::array<float, 4>{-1.f, 0.f, 0.5f, 1.f}[rng.next_u32() % 4];
+                break;
+            case Dist::AllEqual:
+                x[i] = 3.25f;
+                break;
             // Strictly increasing (the scan's threshold rises on every element).
-            case Dist::Ascending: x[i] = float(i) * 0.5f - 7.0f; break;
-            case Dist::Descending: x[i] = -float(i) * 0.25f; break;
+            case Dist::Ascending:
+                x[i] = float(i) * 0.5f - 7.0f;
+                break;
+            case Dist::Descending:
+                x[i] = -float(i) * 0.25f;
+                break;
             case Dist::Infinities: {
                 uint32_t r = rng.next_u32() % 8;
-                x[i] = r == 0 ? inf : r == 1 ? -inf : r == 2 ? -inf : float(int(rng.next_u32() % 5) - 2);
+                x[i] = r == 0   ? inf
+                       : r == 1 ? -inf
+                       : r == 2 ? -inf
+                                : float(int(rng.next_u32() % 5) - 2);
                 break;
             }
             case Dist::SignedZeros: {
@@ -85,14 +106,15 @@ void run_top_k_rows(CaseContext& ctx, Dist d, int64_t rows, int64_t n, int64_t k
     Guarded<int32_t> idx(size_t(rows * k), misalign);
     cpu::top_k_rows(x.data(), rows, n, k, v.data(), idx.data());
     for (int64_t r = 0; r < rows; ++r)
-        check_row(x.data() + r * n, n, k, v.data() + r * k, idx.data() + r * k, "row " + std::to_string(r));
+        check_row(x.data() + r * n, n, k, v.data() + r * k, idx.data() + r * k,
+                  "row " + std::to_string(r));
     v.check_guards("out_values");
     idx.check_guards("out_indices");
 }
 
-// White-box: one scan with a small buffer (many compactions) and a given sample threshold `s`, at the
-// forced SIMD level. If the scan compacted or kept ≥ k candidates, their top-k must be the range's;
-// otherwise it must have kept exactly the elements ≥ s.
+// White-box: one scan with a small buffer (many compactions) and a given sample threshold `s`, at
+// the forced SIMD level. If the scan compacted or kept ≥ k candidates, their top-k must be the
+// range's; otherwise it must have kept exactly the elements ≥ s.
 void run_scan(CaseContext& ctx, Dist d, int64_t n, int64_t k, int64_t cap, double s_quantile) {
     using namespace cpu::topk_detail;
     std::vector<float> x(size_t(n) + 1);
@@ -140,20 +162,25 @@ void add_cases(std::vector<OpCase>& cases) {
         for (int64_t k : ks)
             for (Dist d : all) {
                 size_t misalign = (variant % 3) * 4;  // 0, 4 or 8 bytes off the 64-byte boundary
-                bool with_values = variant % 5 != 4;   // cpu::top_k accepts out_values = nullptr
+                bool with_values = variant % 5 != 4;  // cpu::top_k accepts out_values = nullptr
                 ++variant;
-                std::string params = "n=" + std::to_string(n) + ",k=" + std::to_string(k) + ",dist=" +
-                                     dist_name(d) + ",misalign=" + std::to_string(misalign) +
-                                     (with_values ? "" : ",no_values");
-                cases.push_back({"top_k", params, [=](CaseContext& ctx) { run_top_k(ctx, d, n, k, misalign, with_values); }});
+                std::string params =
+                    "n=" + std::to_string(n) + ",k=" + std::to_string(k) + ",dist=" + dist_name(d) +
+                    ",misalign=" + std::to_string(misalign) + (with_values ? "" : ",no_values");
+                cases.push_back({"top_k", params, [=](CaseContext& ctx) {
+                                     run_top_k(ctx, d, n, k, misalign, with_values);
+                                 }});
             }
     }
     // Large rows: the threaded path with a rising threshold and repeated compactions.
     for (int64_t n : {100003, 262147})
         for (int64_t k : {1, 7, 100, 2048, 40000})
-            for (Dist d : {Dist::Normal, Dist::FewValues, Dist::Ascending, Dist::AllEqual, Dist::SignedZeros}) {
-                std::string params = "n=" + std::to_string(n) + ",k=" + std::to_string(k) + ",dist=" + dist_name(d);
-                cases.push_back({"top_k", params, [=](CaseContext& ctx) { run_top_k(ctx, d, n, k, 4, true); }});
+            for (Dist d : {Dist::Normal, Dist::FewValues, Dist::Ascending, Dist::AllEqual,
+                           Dist::SignedZeros}) {
+                std::string params =
+                    "n=" + std::to_string(n) + ",k=" + std::to_string(k) + ",dist=" + dist_name(d);
+                cases.push_back(
+                    {"top_k", params, [=](CaseContext& ctx) { run_top_k(ctx, d, n, k, 4, true); }});
             }
     // The scan itself with tiny buffers: the running threshold is compacted over and over.
     for (int64_t n : {1, 17, 100, 1000, 5003})
@@ -162,20 +189,24 @@ void add_cases(std::vector<OpCase>& cases) {
                 for (double q : {-1.0, 0.0, 0.01, 0.5})
                     for (Dist d : {Dist::Normal, Dist::FewValues, Dist::Ascending, Dist::Descending,
                                    Dist::Infinities, Dist::SignedZeros}) {
-                        std::string params = "n=" + std::to_string(n) + ",k=" + std::to_string(k) + ",cap=" +
-                                             std::to_string(cap) + ",s_quantile=" + std::to_string(int(q * 100)) +
+                        std::string params = "n=" + std::to_string(n) + ",k=" + std::to_string(k) +
+                                             ",cap=" + std::to_string(cap) +
+                                             ",s_quantile=" + std::to_string(int(q * 100)) +
                                              ",dist=" + dist_name(d);
-                        cases.push_back({"top_k_scan", params,
-                                         [=](CaseContext& ctx) { run_scan(ctx, d, n, k, cap, q); }});
+                        cases.push_back({"top_k_scan", params, [=](CaseContext& ctx) {
+                                             run_scan(ctx, d, n, k, cap, q);
+                                         }});
                     }
     for (int64_t rows : {1, 2, 3, 5})
         for (int64_t n : {0, 17, 1000, 70001})
             for (int64_t k : {int64_t(1), int64_t(5), int64_t(65), n + 2})
                 for (Dist d : {Dist::Normal, Dist::FewValues}) {
-                    std::string params = "rows=" + std::to_string(rows) + ",n=" + std::to_string(n) + ",k=" +
-                                         std::to_string(k) + ",dist=" + dist_name(d);
-                    cases.push_back({"top_k_rows", params,
-                                     [=](CaseContext& ctx) { run_top_k_rows(ctx, d, rows, n, k, 4); }});
+                    std::string params = "rows=" + std::to_string(rows) +
+                                         ",n=" + std::to_string(n) + ",k=" + std::to_string(k) +
+                                         ",dist=" + dist_name(d);
+                    cases.push_back({"top_k_rows", params, [=](CaseContext& ctx) {
+                                         run_top_k_rows(ctx, d, rows, n, k, 4);
+                                     }});
                 }
     cases.push_back({"top_k", "bad_arguments", [](CaseContext&) {
                          float x[4] = {1, 2, 3, 4};

@@ -112,11 +112,13 @@ namespace ref {
 // position: the RoPE position (≥ 0); k_comp_row: [hkv × d_gate] bf16 output.
 void seer_compress_block(const uint16_t* k_block, const SeerGateShape& s, const SeerGateWeights& w,
                          const float* inv_freq, int64_t position, uint16_t* k_comp_row);
-// Compresses the n_tokens / block complete blocks of a cache (a trailing partial block is ignored).
-// k: [n_tokens × hkv × d] bf16; k_comp: [(n_tokens / block) × hkv × d_gate] bf16; block b is rotated at
-// (b + 1)·block − 1 (BlockEnd) or b·block (BlockStart). Same result as seer_compress_block per block.
-void seer_compress_blocks(const uint16_t* k, int64_t n_tokens, const SeerGateShape& s, const SeerGateWeights& w,
-                          const float* inv_freq, SeerKPosition where, uint16_t* k_comp);
+// Compresses the n_tokens / block complete blocks of a cache segment (a trailing partial block is
+// ignored). k: [n_tokens × hkv × d] bf16 holding positions first_token .. first_token + n_tokens − 1
+// (first_token ≥ 0, a multiple of block: 0 for a whole cache, else a chunk of it); k_comp:
+// [(n_tokens / block) × hkv × d_gate] bf16; block b is rotated at first_token + (b + 1)·block − 1
+// (BlockEnd) or first_token + b·block (BlockStart). Same result as seer_compress_block per block.
+void seer_compress_blocks(const uint16_t* k, int64_t n_tokens, int64_t first_token, const SeerGateShape& s,
+                          const SeerGateWeights& w, const float* inv_freq, SeerKPosition where, uint16_t* k_comp);
 // Gate scores of one decode query.
 // q_nope: [hq × d] f32 (post q_norm, pre-RoPE); k_comp: [n_blocks × hkv × d_gate] bf16; inv_freq:
 // [d_gate/2] f32 or nullptr; position: the current token's position (L − 1); scores: [hkv × n_blocks] f32
@@ -137,8 +139,8 @@ namespace cpu {
 // Same contracts as ref::. compress is bit-exact; seer_compress_blocks runs blocks in parallel.
 void seer_compress_block(const uint16_t* k_block, const SeerGateShape& s, const SeerGateWeights& w,
                          const float* inv_freq, int64_t position, uint16_t* k_comp_row);
-void seer_compress_blocks(const uint16_t* k, int64_t n_tokens, const SeerGateShape& s, const SeerGateWeights& w,
-                          const float* inv_freq, SeerKPosition where, uint16_t* k_comp);
+void seer_compress_blocks(const uint16_t* k, int64_t n_tokens, int64_t first_token, const SeerGateShape& s,
+                          const SeerGateWeights& w, const float* inv_freq, SeerKPosition where, uint16_t* k_comp);
 // Streams k_comp once (split over threads), then normalises the logits in cache; f32 numerics.
 void seer_gate_scores(const float* q_nope, const uint16_t* k_comp, int64_t n_blocks, const SeerGateShape& s,
                       const SeerGateWeights& w, const float* inv_freq, int64_t position, float* scores);

@@ -34,7 +34,8 @@ std::vector<TokenRange> streaming_ranges(int64_t n_tokens, int64_t sink, int64_t
 
 // The oracle for one query head: softmax over the given tokens computed in double with the maximum
 // subtracted; writes out_h: [d] (zeros when `ranges` is empty).
-void attend_head_ref(const float* q_h, const uint16_t* k, const uint16_t* v, const AttentionShape& s,
-                     int64_t kv_head, const std::vector<TokenRange>& ranges, float* out_h);
+void attend_head_ref(const float* q_h, const uint16_t* k, const uint16_t* v,
+                     const AttentionShape& s, int64_t kv_head,
+                     const std::vector<TokenRange>& ranges, float* out_h);
 
 }  // namespace mempipe::attention_detail

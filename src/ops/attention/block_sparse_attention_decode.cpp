@@ -27,9 +27,9 @@ OpCost block_sparse_attention_cost(const AttentionShape& s, int64_t attended_tok
 namespace ref {
 
 void block_sparse_attention_decode(const float* q, const uint16_t* k, const uint16_t* v,
-                                   const AttentionShape& s, const int32_t* blocks, int64_t max_blocks,
-                                   int64_t block_size, SelectionGroups groups, const uint8_t* kv_head_mask,
-                                   float* out) {
+                                   const AttentionShape& s, const int32_t* blocks,
+                                   int64_t max_blocks, int64_t block_size, SelectionGroups groups,
+                                   const uint8_t* kv_head_mask, float* out) {
     attention_detail::check_shape("block_sparse_attention_decode", q, k, v, s, out);
     attention_detail::check_blocks(s, blocks, max_blocks, block_size, groups);
     const int64_t g = s.hq / s.hkv;
@@ -38,8 +38,8 @@ void block_sparse_attention_decode(const float* q, const uint16_t* k, const uint
         int64_t kvh = h / g;
         if (kv_head_mask && !kv_head_mask[kvh]) continue;
         int64_t list = groups == SelectionGroups::PerKvHead ? kvh : h;
-        attention_detail::block_ranges(blocks + list * max_blocks, max_blocks, block_size, s.n_tokens,
-                                       ranges);
+        attention_detail::block_ranges(blocks + list * max_blocks, max_blocks, block_size,
+                                       s.n_tokens, ranges);
         attention_detail::attend_head_ref(q + h * s.d, k, v, s, kvh, ranges, out + h * s.d);
     }
 }

@@ -20,8 +20,8 @@ OpCost dense_attention_cost(const AttentionShape& s) {
 
 namespace ref {
 
-void dense_attention_decode(const float* q, const uint16_t* k, const uint16_t* v, const AttentionShape& s,
-                            const uint8_t* kv_head_mask, float* out) {
+void dense_attention_decode(const float* q, const uint16_t* k, const uint16_t* v,
+                            const AttentionShape& s, const uint8_t* kv_head_mask, float* out) {
     attention_detail::check_shape("dense_attention_decode", q, k, v, s, out);
     std::vector<TokenRange> all;
     if (s.n_tokens > 0) all.push_back({0, s.n_tokens});

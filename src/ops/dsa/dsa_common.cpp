@@ -1,6 +1,8 @@
-// Shared DSA helpers: argument checks, the Int8-path requantisation rules, the final top-k selection.
+// Shared DSA helpers: argument checks, the Int8-path requantisation rules, the final top-k
+// selection.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "mempipe/core/dtype.h"
@@ -8,37 +10,43 @@
 
 namespace mempipe::dsa_detail {
 
-void check_quant(const float* x, int64_t rows, int64_t cols, const uint8_t* codes, const float* scales) {
-    MEMPIPE_CHECK_ARG(rows >= 0 && cols >= 0, "quant_fp8_block: sizes must be ≥ 0, got rows {} cols {}", rows, cols);
-    MEMPIPE_CHECK_ARG(cols % kDsaHeadDim == 0, "quant_fp8_block: cols must be a multiple of 128 (the block), got {}",
-                      cols);
-    MEMPIPE_CHECK_ARG(rows * cols == 0 || (x && codes && scales), "quant_fp8_block: x, codes or scales is null");
+void check_quant(const float* x, int64_t rows, int64_t cols, const uint8_t* codes,
+                 const float* scales) {
+    MEMPIPE_CHECK_ARG(rows >= 0 && cols >= 0,
+                      "quant_fp8_block: sizes must be ≥ 0, got rows {} cols {}", rows, cols);
+    MEMPIPE_CHECK_ARG(cols % kDsaHeadDim == 0,
+                      "quant_fp8_block: cols must be a multiple of 128 (the block), got {}", cols);
+    MEMPIPE_CHECK_ARG(rows * cols == 0 || (x && codes && scales),
+                      "quant_fp8_block: x, codes or scales is null");
 }
 
 void check_keys(const char* op, const IndexKeysView& keys) {
     MEMPIPE_CHECK_ARG(keys.len >= 0, "{}: keys.len must be ≥ 0, got {}", op, keys.len);
-    MEMPIPE_CHECK_ARG(keys.len == 0 || keys.pages, "{}: keys.pages is null with len {}", op, keys.len);
+    MEMPIPE_CHECK_ARG(keys.len == 0 || keys.pages, "{}: keys.pages is null with len {}", op,
+                      keys.len);
     MEMPIPE_CHECK_ARG(keys.len <= int64_t(std::numeric_limits<int32_t>::max()),
                       "{}: keys.len {} exceeds the int32 index range", op, keys.len);
     if (keys.block_table)
         for (int64_t p = 0; p < (keys.len + kIndexPageTokens - 1) / kIndexPageTokens; ++p)
-            MEMPIPE_CHECK_ARG(keys.block_table[p] >= 0, "{}: block_table[{}] = {} is negative", op, p,
-                              keys.block_table[p]);
+            MEMPIPE_CHECK_ARG(keys.block_table[p] >= 0, "{}: block_table[{}] = {} is negative", op,
+                              p, keys.block_table[p]);
 }
 
-void check_logits(const char* op, const uint8_t* q8, const float* weights, const IndexKeysView& keys, int64_t batch,
-                  int64_t heads) {
+void check_logits(const char* op, const uint8_t* q8, const float* weights,
+                  const IndexKeysView& keys, int64_t batch, int64_t heads) {
     check_keys(op, keys);
     MEMPIPE_CHECK_ARG(batch >= 0, "{}: batch must be ≥ 0, got {}", op, batch);
-    MEMPIPE_CHECK_ARG(heads >= 1 && heads <= 1024, "{}: heads must be in [1, 1024], got {}", op, heads);
+    MEMPIPE_CHECK_ARG(heads >= 1 && heads <= 1024, "{}: heads must be in [1, 1024], got {}", op,
+                      heads);
     MEMPIPE_CHECK_ARG(batch == 0 || (q8 && weights), "{}: q8 or weights is null", op);
 }
 
 void check_prepare(const char* op, const IndexerWeights& w, int64_t batch) {
     MEMPIPE_CHECK_ARG(batch >= 0, "{}: batch must be ≥ 0, got {}", op, batch);
-    MEMPIPE_CHECK_ARG(w.dim > 0 && w.q_lora > 0 && w.heads > 0, "{}: dim, q_lora and heads must be > 0", op);
-    MEMPIPE_CHECK_ARG(w.inv_freq != nullptr, "{}: IndexerWeights.inv_freq is null (use rope_inv_freq_yarn(64, ...))",
-                      op);
+    MEMPIPE_CHECK_ARG(w.dim > 0 && w.q_lora > 0 && w.heads > 0,
+                      "{}: dim, q_lora and heads must be > 0", op);
+    MEMPIPE_CHECK_ARG(w.inv_freq != nullptr,
+                      "{}: IndexerWeights.inv_freq is null (use rope_inv_freq_yarn(64, ...))", op);
 }
 
 int key_exponent(const uint8_t* k8) {
@@ -64,7 +72,23 @@ int32_t query_int8(const uint8_t* q8, int8_t* q_i) {
     return e;
 }
 
-float int8_head_weight(float w, int32_t e_max) { return std::ldexp(w, e_max - 13); }
+float int8_head_weight(float w, int32_t e_max) {
+    return std::ldexp(w, e_max - 13);
+}
+
+IndexKeysView gather_keys(const IndexKeysView& keys, const int32_t* idx, int64_t m,
+                          Buffer<uint8_t>& out) {
+    const int64_t pages = (m + kIndexPageTokens - 1) / kIndexPageTokens;
+    out = Buffer<uint8_t>(size_t(pages * kIndexPageBytes));
+    for (int64_t i = 0; i < m; ++i) {
+        uint8_t* pg = out.data() + (i / kIndexPageTokens) * kIndexPageBytes;
+        std::memcpy(pg + (i % kIndexPageTokens) * kDsaHeadDim, key_ptr(keys, idx[i]),
+                    size_t(kDsaHeadDim));
+        float s = key_scale(keys, idx[i]);
+        std::memcpy(pg + kIndexPageTokens * kDsaHeadDim + (i % kIndexPageTokens) * 4, &s, sizeof s);
+    }
+    return {out.data(), nullptr, m};
+}
 
 void finish_top_k(std::vector<Cand>& cands, int64_t k, float* out_values, int32_t* out_indices) {
     int64_t keep = std::min<int64_t>(k, int64_t(cands.size()));
@@ -73,7 +97,8 @@ void finish_top_k(std::vector<Cand>& cands, int64_t k, float* out_values, int32_
     std::sort(cands.begin(), cands.begin() + keep, cand_before);
     for (int64_t j = 0; j < k; ++j) {
         bool real = j < keep;
-        if (out_values) out_values[j] = real ? cands[size_t(j)].v : -std::numeric_limits<float>::infinity();
+        if (out_values)
+            out_values[j] = real ? cands[size_t(j)].v : -std::numeric_limits<float>::infinity();
         out_indices[j] = real ? cands[size_t(j)].i : -1;
     }
 }

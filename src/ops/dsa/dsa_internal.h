@@ -1,5 +1,5 @@
-// Internal helpers of the DSA family shared by the reference and the CPU kernels: argument checks, page
-// addressing, and the int8 requantisation rules of IndexerPath::Int8 (dsa.h).
+// Internal helpers of the DSA family shared by the reference and the CPU kernels: argument checks,
+// page addressing, and the int8 requantisation rules of IndexerPath::Int8 (dsa.h).
 #pragma once
 
 #include <cstdint>
@@ -20,15 +20,18 @@ inline const uint8_t* key_ptr(const IndexKeysView& v, int64_t pos) {
 }
 inline float key_scale(const IndexKeysView& v, int64_t pos) {
     float s;
-    std::memcpy(&s, page_ptr(v, pos / kIndexPageTokens) + kIndexPageTokens * kDsaHeadDim + (pos % kIndexPageTokens) * 4,
+    std::memcpy(&s,
+                page_ptr(v, pos / kIndexPageTokens) + kIndexPageTokens * kDsaHeadDim +
+                    (pos % kIndexPageTokens) * 4,
                 sizeof s);
     return s;
 }
 
-void check_quant(const float* x, int64_t rows, int64_t cols, const uint8_t* codes, const float* scales);
+void check_quant(const float* x, int64_t rows, int64_t cols, const uint8_t* codes,
+                 const float* scales);
 void check_keys(const char* op, const IndexKeysView& keys);
-void check_logits(const char* op, const uint8_t* q8, const float* weights, const IndexKeysView& keys, int64_t batch,
-                  int64_t heads);
+void check_logits(const char* op, const uint8_t* q8, const float* weights,
+                  const IndexKeysView& keys, int64_t batch, int64_t heads);
 void check_prepare(const char* op, const IndexerWeights& w, int64_t batch);
 
 // Int8 path, key side: E = max exponent field over the 128 codes; k_i = RNE(int9 · 2^(4−E)).
@@ -39,12 +42,22 @@ int32_t query_int8(const uint8_t* q8, int8_t* q_i);
 // ws = w · 2^(E − 13) (exact power-of-two scaling).
 float int8_head_weight(float w, int32_t e_max);
 
+inline int64_t int8_candidates(int64_t k, int64_t len) {
+    return indexer_int8_candidates(k, len);
+}
+// Copies the keys at positions idx[0..m) (any order) into fresh pages (out: [ceil(m/64) ×
+// kIndexPageBytes]); the returned view holds them at positions 0..m−1.
+IndexKeysView gather_keys(const IndexKeysView& keys, const int32_t* idx, int64_t m,
+                          Buffer<uint8_t>& out);
+
 // Selection helpers shared by the fused top-k: (value desc, index asc).
 struct Cand {
     float v;
     int32_t i;
 };
-inline bool cand_before(const Cand& a, const Cand& b) { return a.v > b.v || (a.v == b.v && a.i < b.i); }
+inline bool cand_before(const Cand& a, const Cand& b) {
+    return a.v > b.v || (a.v == b.v && a.i < b.i);
+}
 // Keeps the best k of cands (partial selection + sort) and writes them with −1/−inf padding.
 void finish_top_k(std::vector<Cand>& cands, int64_t k, float* out_values, int32_t* out_indices);
 

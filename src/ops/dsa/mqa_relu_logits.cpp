@@ -9,15 +9,17 @@ namespace mempipe {
 
 OpCost mqa_relu_logits_cost(int64_t batch, int64_t heads, int64_t n_keys) {
     OpCost c;
-    c.flops = double(batch) * double(n_keys) * (2.0 * double(heads) * kDsaHeadDim + 3.0 * double(heads));
-    c.bytes_read = double(n_keys) * (kDsaHeadDim + 4) + double(batch) * double(heads) * (kDsaHeadDim + 4);
+    c.flops =
+        double(batch) * double(n_keys) * (2.0 * double(heads) * kDsaHeadDim + 3.0 * double(heads));
+    c.bytes_read =
+        double(n_keys) * (kDsaHeadDim + 4) + double(batch) * double(heads) * (kDsaHeadDim + 4);
     c.bytes_written = 4.0 * double(batch) * double(n_keys);
     return c;
 }
 
 namespace ref {
-void mqa_relu_logits(const uint8_t* q8, const float* weights, const IndexKeysView& keys, int64_t batch,
-                     int64_t heads, float* logits, IndexerPath path) {
+void mqa_relu_logits(const uint8_t* q8, const float* weights, const IndexKeysView& keys,
+                     int64_t batch, int64_t heads, float* logits, IndexerPath path) {
     dsa_detail::check_logits("mqa_relu_logits", q8, weights, keys, batch, heads);
     MEMPIPE_CHECK_ARG(batch * keys.len == 0 || logits, "mqa_relu_logits: logits is null");
     const int64_t L = keys.len;
@@ -35,7 +37,8 @@ void mqa_relu_logits(const uint8_t* q8, const float* weights, const IndexKeysVie
                     const int32_t* q = qv.data() + (b * heads + h) * kDsaHeadDim;
                     int64_t dot = 0;
                     for (int64_t d = 0; d < kDsaHeadDim; ++d) dot += int64_t(q[d]) * kv[d];
-                    if (dot > 0) acc += double(weights[b * heads + h]) * std::ldexp(double(dot), -18);
+                    if (dot > 0)
+                        acc += double(weights[b * heads + h]) * std::ldexp(double(dot), -18);
                 }
                 logits[b * L + s] = float(acc * ks);
             }

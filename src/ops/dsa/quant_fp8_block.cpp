@@ -27,7 +27,8 @@ void quant_fp8_block(const float* x, int64_t rows, int64_t cols, uint8_t* codes,
             float s = ue8m0_scale(amax);
             scales[r * blocks + b] = s;
             for (int64_t i = 0; i < kDsaHeadDim; ++i)
-                codes[r * cols + b * kDsaHeadDim + i] = f32_to_e4m3(std::clamp(xb[i] / s, -kFp8E4M3Max, kFp8E4M3Max));
+                codes[r * cols + b * kDsaHeadDim + i] =
+                    f32_to_e4m3(std::clamp(xb[i] / s, -kFp8E4M3Max, kFp8E4M3Max));
         }
 }
 }  // namespace ref

@@ -1,5 +1,5 @@
-// Reference page_minmax and page_minmax_update: per KV head, per logical page, element-wise max/min of
-// the page's bf16 keys, merged token by token in order.
+// Reference page_minmax and page_minmax_update: per KV head, per logical page, element-wise max/min
+// of the page's bf16 keys, merged token by token in order.
 #include "mempipe/core/dtype.h"
 #include "mempipe/ops/lserve.h"
 #include "ops/lserve/lserve_checks.h"
@@ -13,7 +13,8 @@ OpCost page_minmax_cost(int64_t n_tokens, const LservePageShape& s, int64_t acti
     double elems = double(n_tokens) * double(active) * double(s.d);
     c.flops = 2 * elems;  // one max and one min per key element
     c.bytes_read = 2 * elems;
-    c.bytes_written = double(lserve_logical_pages(n_tokens, s)) * double(active) * 2.0 * double(s.d) * 2.0;
+    c.bytes_written =
+        double(lserve_logical_pages(n_tokens, s)) * double(active) * 2.0 * double(s.d) * 2.0;
     c.pattern = AccessPattern::Regular;
     return c;
 }
@@ -40,8 +41,8 @@ void merge(const uint16_t* key, uint16_t* kmax, uint16_t* kmin, int64_t d) {
 }
 }  // namespace
 
-void page_minmax(const uint16_t* keys, int64_t n_tokens, const LservePageShape& s, const uint8_t* kv_head_mask,
-                 uint16_t* stats, int64_t capacity) {
+void page_minmax(const uint16_t* keys, int64_t n_tokens, const LservePageShape& s,
+                 const uint8_t* kv_head_mask, uint16_t* stats, int64_t capacity) {
     lserve_detail::check_page_minmax(keys, n_tokens, s, stats, capacity);
     const int64_t d = s.d, lp = s.logical_page;
     for (int64_t j = 0; j < s.hkv; ++j) {
@@ -61,8 +62,8 @@ void page_minmax(const uint16_t* keys, int64_t n_tokens, const LservePageShape& 
     }
 }
 
-void page_minmax_update(const uint16_t* key, int64_t pos, const LservePageShape& s, const uint8_t* kv_head_mask,
-                        uint16_t* stats, int64_t capacity) {
+void page_minmax_update(const uint16_t* key, int64_t pos, const LservePageShape& s,
+                        const uint8_t* kv_head_mask, uint16_t* stats, int64_t capacity) {
     lserve_detail::check_page_minmax_update(key, pos, s, stats, capacity);
     const int64_t d = s.d, p = pos / s.logical_page;
     for (int64_t j = 0; j < s.hkv; ++j) {

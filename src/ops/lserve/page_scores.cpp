@@ -1,5 +1,5 @@
-// Reference page_scores: Quest bound per (query head, logical page) in the canonical 16-lane FMA order,
-// then the max over each physical page's logical pages (see include/mempipe/ops/lserve.h).
+// Reference page_scores: Quest bound per (query head, logical page) in the canonical 16-lane FMA
+// order, then the max over each physical page's logical pages (see include/mempipe/ops/lserve.h).
 #include <cmath>
 #include <vector>
 
@@ -15,7 +15,8 @@ OpCost page_scores_cost(int64_t n_logical, const LservePageShape& s, int64_t act
     int64_t n_phys = (n_logical + s.logical_per_page() - 1) / s.logical_per_page();
     // mul, max, add per (query head, logical page, channel), as the spec counts them.
     c.flops = 3.0 * double(q_heads) * double(n_logical) * double(s.d);
-    c.bytes_read = double(n_logical) * double(active) * 2.0 * double(s.d) * 2.0 + double(q_heads * s.d) * 4.0;
+    c.bytes_read =
+        double(n_logical) * double(active) * 2.0 * double(s.d) * 2.0 + double(q_heads * s.d) * 4.0;
     c.bytes_written = double(q_heads) * double(n_phys) * 4.0;
     c.pattern = AccessPattern::Regular;
     return c;
@@ -30,7 +31,7 @@ float logical_score(const float* q, const uint16_t* kmax, const uint16_t* kmin, 
     float acc[kLanes] = {};
     for (int64_t c = 0; c < d; ++c) {
         float ksel = q[c] >= 0.0f ? bf16_to_f32(kmax[c]) : bf16_to_f32(kmin[c]);
-        acc[c % kLanes] = std::fma(q[c], ksel, acc[c % kLanes]);
+        acc[(c % 32) / 2] = std::fma(q[c], ksel, acc[(c % 32) / 2]);
     }
     for (int w = kLanes / 2; w >= 1; w /= 2)
         for (int l = 0; l < w; ++l) acc[l] = acc[l] + acc[l + w];

@@ -1,5 +1,5 @@
-// Reference page_select: all pages while they fit the width, else top-(width − 1) of the complete pages
-// (ops/top_k.h order) plus the newest page; lists sorted ascending, −1 padded.
+// Reference page_select: all pages while they fit the width, else top-(width − 1) of the complete
+// pages (ops/top_k.h order) plus the newest page; lists sorted ascending, −1 padded.
 #include <algorithm>
 #include <vector>
 
@@ -27,8 +27,8 @@ OpCost page_select_cost(int64_t history, const LservePageShape& s, int64_t activ
 
 namespace ref {
 
-void page_select(const float* scores, int64_t score_stride, int64_t history, const LservePageShape& s,
-                 const uint8_t* kv_head_mask, int32_t* out) {
+void page_select(const float* scores, int64_t score_stride, int64_t history,
+                 const LservePageShape& s, const uint8_t* kv_head_mask, int32_t* out) {
     const int64_t n_pages = lserve_detail::check_page_select(scores, score_stride, history, s, out);
     const int64_t w = s.width(), g = s.group();
     std::vector<float> values(static_cast<size_t>(w));

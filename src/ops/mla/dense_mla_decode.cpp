@@ -24,7 +24,8 @@ namespace ref {
 void dense_mla_decode(const float* q_abs, const uint16_t* kv, int64_t n_tokens, const MlaShape& s,
                       float* out) {
     mla_detail::check_decode("dense_mla_decode", q_abs, kv, n_tokens, s, out);
-    MEMPIPE_CHECK_ARG(n_tokens <= INT32_MAX, "dense_mla_decode: n_tokens {} exceeds 2^31 − 1", n_tokens);
+    MEMPIPE_CHECK_ARG(n_tokens <= INT32_MAX, "dense_mla_decode: n_tokens {} exceeds 2^31 − 1",
+                      n_tokens);
     std::vector<int32_t> tokens(static_cast<size_t>(n_tokens));
     std::iota(tokens.begin(), tokens.end(), 0);
     mla_detail::attend_ref(q_abs, kv, tokens, s, out);

@@ -23,7 +23,8 @@ namespace ref {
 
 void mla_absorb_q(const float* q_nope, const uint16_t* w_uk, const MlaShape& s, float* q_abs) {
     mla_detail::check_shape("mla_absorb_q", s);
-    MEMPIPE_CHECK_ARG(q_nope && w_uk && q_abs, "mla_absorb_q: q_nope, w_uk and q_abs must not be null");
+    MEMPIPE_CHECK_ARG(q_nope && w_uk && q_abs,
+                      "mla_absorb_q: q_nope, w_uk and q_abs must not be null");
     const int64_t stride = s.latent + s.rope;
     std::vector<double> acc(static_cast<size_t>(s.latent));
     for (int64_t h = 0; h < s.heads; ++h) {

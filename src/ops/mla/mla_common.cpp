@@ -10,10 +10,11 @@
 namespace mempipe::mla_detail {
 
 void check_shape(const char* op, const MlaShape& s) {
-    MEMPIPE_CHECK_ARG(s.heads >= 1 && s.latent >= 1 && s.rope >= 0 && s.v_head >= 1 && s.nope >= 1,
-                      "{}: MlaShape needs heads, latent, v_head, nope ≥ 1 and rope ≥ 0, got heads={} "
-                      "latent={} rope={} v_head={} nope={}",
-                      op, s.heads, s.latent, s.rope, s.v_head, s.nope);
+    MEMPIPE_CHECK_ARG(
+        s.heads >= 1 && s.latent >= 1 && s.rope >= 0 && s.v_head >= 1 && s.nope >= 1,
+        "{}: MlaShape needs heads, latent, v_head, nope ≥ 1 and rope ≥ 0, got heads={} "
+        "latent={} rope={} v_head={} nope={}",
+        op, s.heads, s.latent, s.rope, s.v_head, s.nope);
 }
 
 void check_decode(const char* op, const float* q_abs, const uint16_t* kv, int64_t n_tokens,
@@ -23,8 +24,8 @@ void check_decode(const char* op, const float* q_abs, const uint16_t* kv, int64_
                       "{}: scale must be finite, got {} (use mla_softmax_scale)", op, s.scale);
     MEMPIPE_CHECK_ARG(n_tokens >= 0, "{}: n_tokens must be ≥ 0, got {}", op, n_tokens);
     MEMPIPE_CHECK_ARG(q_abs != nullptr && out != nullptr, "{}: q_abs and out must not be null", op);
-    MEMPIPE_CHECK_ARG(n_tokens == 0 || kv != nullptr, "{}: kv must not be null when n_tokens ({}) > 0",
-                      op, n_tokens);
+    MEMPIPE_CHECK_ARG(n_tokens == 0 || kv != nullptr,
+                      "{}: kv must not be null when n_tokens ({}) > 0", op, n_tokens);
 }
 
 std::vector<int32_t> valid_indices(const int32_t* indices, int64_t topk, int64_t n_tokens) {
@@ -37,14 +38,16 @@ std::vector<int32_t> valid_indices(const int32_t* indices, int64_t topk, int64_t
     for (int64_t i = 0; i < topk; ++i) {
         int32_t t = indices[i];
         if (t == -1) continue;
-        MEMPIPE_CHECK_ARG(t >= 0 && t < n_tokens,
-                          "sparse_mla_decode: index {} at position {} is out of range [0, {}) (−1 = skip)",
-                          t, i, n_tokens);
+        MEMPIPE_CHECK_ARG(
+            t >= 0 && t < n_tokens,
+            "sparse_mla_decode: index {} at position {} is out of range [0, {}) (−1 = skip)", t, i,
+            n_tokens);
         uint64_t bit = uint64_t(1) << (t & 63);
-        MEMPIPE_CHECK_ARG(!(seen[size_t(t >> 6)] & bit),
-                          "sparse_mla_decode: index {} appears twice (again at position {}); indices "
-                          "must be unique",
-                          t, i);
+        MEMPIPE_CHECK_ARG(
+            !(seen[size_t(t >> 6)] & bit),
+            "sparse_mla_decode: index {} appears twice (again at position {}); indices "
+            "must be unique",
+            t, i);
         seen[size_t(t >> 6)] |= bit;
         out.push_back(t);
     }
@@ -76,7 +79,8 @@ void attend_ref(const float* q_abs, const uint16_t* kv, const std::vector<int32_
             double p = std::exp(scores[j] - m);
             l += p;
             const uint16_t* row = kv + int64_t(tokens[j]) * w;
-            for (int64_t i = 0; i < s.latent; ++i) acc[size_t(i)] += p * double(bf16_to_f32(row[i]));
+            for (int64_t i = 0; i < s.latent; ++i)
+                acc[size_t(i)] += p * double(bf16_to_f32(row[i]));
         }
         for (int64_t i = 0; i < s.latent; ++i) o[i] = float(acc[size_t(i)] / l);
     }

@@ -1,4 +1,5 @@
-// Token-sparse MLA decode (DSA's Apply step): the reference, the cost signature and the softmax scale.
+// Token-sparse MLA decode (DSA's Apply step): the reference, the cost signature and the softmax
+// scale.
 #include <cmath>
 
 #include "mempipe/core/error.h"
@@ -8,7 +9,8 @@
 namespace mempipe {
 
 float mla_softmax_scale(int64_t qk_head_dim, double rope_factor, bool long_context) {
-    MEMPIPE_CHECK_ARG(qk_head_dim >= 1, "mla_softmax_scale: qk_head_dim must be ≥ 1, got {}", qk_head_dim);
+    MEMPIPE_CHECK_ARG(qk_head_dim >= 1, "mla_softmax_scale: qk_head_dim must be ≥ 1, got {}",
+                      qk_head_dim);
     MEMPIPE_CHECK_ARG(rope_factor > 0 && std::isfinite(rope_factor),
                       "mla_softmax_scale: rope_factor must be positive, got {}", rope_factor);
     double scale = 1.0 / std::sqrt(double(qk_head_dim));
@@ -33,8 +35,8 @@ OpCost sparse_mla_cost(const MlaShape& s, int64_t selected) {
 
 namespace ref {
 
-void sparse_mla_decode(const float* q_abs, const uint16_t* kv, int64_t n_tokens, const int32_t* indices,
-                       int64_t topk, const MlaShape& s, float* out) {
+void sparse_mla_decode(const float* q_abs, const uint16_t* kv, int64_t n_tokens,
+                       const int32_t* indices, int64_t topk, const MlaShape& s, float* out) {
     mla_detail::check_decode("sparse_mla_decode", q_abs, kv, n_tokens, s, out);
     std::vector<int32_t> tokens = mla_detail::valid_indices(indices, topk, n_tokens);
     mla_detail::attend_ref(q_abs, kv, tokens, s, out);

@@ -26,7 +26,8 @@ void hadamard128(float* x, int64_t rows) {
         float* xr = x + r * 128;
         for (unsigned i = 0; i < 128; ++i) {
             double acc = 0;
-            for (unsigned j = 0; j < 128; ++j) acc += (std::popcount(i & j) & 1) ? -double(xr[j]) : double(xr[j]);
+            for (unsigned j = 0; j < 128; ++j)
+                acc += (std::popcount(i & j) & 1) ? -double(xr[j]) : double(xr[j]);
             y[i] = acc * scale;
         }
         for (int i = 0; i < 128; ++i) xr[i] = float(y[i]);

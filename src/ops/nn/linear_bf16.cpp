@@ -16,8 +16,8 @@ OpCost linear_cost(int64_t m, int64_t k, int64_t n) {
 }
 
 namespace ref {
-void linear_bf16(const float* x, const uint16_t* w, const float* bias, float* y, int64_t m, int64_t k,
-                 int64_t n) {
+void linear_bf16(const float* x, const uint16_t* w, const float* bias, float* y, int64_t m,
+                 int64_t k, int64_t n) {
     nn_detail::check_linear(x, w, y, m, k, n);
     for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j) {

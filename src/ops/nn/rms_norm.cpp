@@ -14,7 +14,8 @@ void rms_norm(const float* x, const float* gamma, float* y, int64_t rows, int64_
         double ss = 0;
         for (int64_t i = 0; i < dim; ++i) ss += double(xr[i]) * double(xr[i]);
         double inv = 1.0 / std::sqrt(ss / double(dim) + double(eps));
-        for (int64_t i = 0; i < dim; ++i) y[r * dim + i] = float(double(xr[i]) * inv * double(gamma[i]));
+        for (int64_t i = 0; i < dim; ++i)
+            y[r * dim + i] = float(double(xr[i]) * inv * double(gamma[i]));
     }
 }
 

@@ -17,7 +17,8 @@ OpCost rope_cost(int64_t rows, int64_t rot_dim) {
     return c;
 }
 
-void rope_cos_sin(int64_t position, const float* inv_freq, int64_t half, float* cos_out, float* sin_out) {
+void rope_cos_sin(int64_t position, const float* inv_freq, int64_t half, float* cos_out,
+                  float* sin_out) {
     MEMPIPE_CHECK_ARG(half >= 0, "rope_cos_sin: half must be ≥ 0, got {}", half);
     for (int64_t i = 0; i < half; ++i) {
         float angle = float(position) * inv_freq[i];
@@ -27,8 +28,8 @@ void rope_cos_sin(int64_t position, const float* inv_freq, int64_t half, float* 
 }
 
 namespace ref {
-void rope(float* x, int64_t rows, int64_t row_stride, int64_t rot_dim, int64_t position, const float* inv_freq,
-          RopeStyle style) {
+void rope(float* x, int64_t rows, int64_t row_stride, int64_t rot_dim, int64_t position,
+          const float* inv_freq, RopeStyle style) {
     nn_detail::check_rope(x, rows, row_stride, rot_dim, inv_freq);
     const int64_t half = rot_dim / 2;
     std::vector<float> c(static_cast<size_t>(half)), s(static_cast<size_t>(half));

@@ -10,14 +10,14 @@ namespace mempipe {
 
 namespace {
 void check_rot_dim(int64_t rot_dim, double theta) {
-    MEMPIPE_CHECK_ARG(rot_dim >= 0 && rot_dim % 2 == 0, "rope: rot_dim must be even and ≥ 0, got {}",
-                      rot_dim);
+    MEMPIPE_CHECK_ARG(rot_dim >= 0 && rot_dim % 2 == 0,
+                      "rope: rot_dim must be even and ≥ 0, got {}", rot_dim);
     MEMPIPE_CHECK_ARG(theta > 1.0, "rope: theta must be > 1, got {}", theta);
 }
 }  // namespace
 
-// freqs = 1 / theta^(arange(0, d, 2) / d). The exponent 2i/d is formed in f32 as torch does; the power
-// and reciprocal are evaluated in f64 and rounded once to f32.
+// freqs = 1 / theta^(arange(0, d, 2) / d). The exponent 2i/d is formed in f32 as torch does; the
+// power and reciprocal are evaluated in f64 and rounded once to f32.
 std::vector<float> rope_inv_freq(int64_t rot_dim, double theta) {
     check_rot_dim(rot_dim, theta);
     std::vector<float> f(size_t(rot_dim / 2));
@@ -33,15 +33,17 @@ std::vector<float> rope_inv_freq(int64_t rot_dim, double theta) {
 //   corr_dim(r) = d·ln(original_seq_len / (r·2π)) / (2·ln theta);
 //   ramp[i] = clamp((i − low)/(high − low), 0, 1) (high += 0.001 when equal), smooth = 1 − ramp,
 //   freqs = freqs/factor·(1 − smooth) + freqs·smooth, element-wise in f32 (as the torch code).
-std::vector<float> rope_inv_freq_yarn(int64_t rot_dim, double theta, double factor, double beta_fast,
-                                      double beta_slow, int64_t original_seq_len) {
+std::vector<float> rope_inv_freq_yarn(int64_t rot_dim, double theta, double factor,
+                                      double beta_fast, double beta_slow,
+                                      int64_t original_seq_len) {
     check_rot_dim(rot_dim, theta);
     MEMPIPE_CHECK_ARG(factor >= 1.0, "rope_inv_freq_yarn: factor must be ≥ 1, got {}", factor);
-    MEMPIPE_CHECK_ARG(beta_fast > 0 && beta_slow > 0 && beta_fast >= beta_slow,
-                      "rope_inv_freq_yarn: need beta_fast ≥ beta_slow > 0, got beta_fast {} beta_slow {}",
-                      beta_fast, beta_slow);
-    MEMPIPE_CHECK_ARG(original_seq_len > 0, "rope_inv_freq_yarn: original_seq_len must be > 0, got {}",
-                      original_seq_len);
+    MEMPIPE_CHECK_ARG(
+        beta_fast > 0 && beta_slow > 0 && beta_fast >= beta_slow,
+        "rope_inv_freq_yarn: need beta_fast ≥ beta_slow > 0, got beta_fast {} beta_slow {}",
+        beta_fast, beta_slow);
+    MEMPIPE_CHECK_ARG(original_seq_len > 0,
+                      "rope_inv_freq_yarn: original_seq_len must be > 0, got {}", original_seq_len);
     std::vector<float> f = rope_inv_freq(rot_dim, theta);
     const double d = double(rot_dim);
     auto corr_dim = [&](double rotations) {

@@ -52,17 +52,20 @@ void seer_compress_block(const uint16_t* k_block, const SeerGateShape& s, const 
     compress_one(k_block, s, w, inv_freq, position, k_comp_row);
 }
 
-void seer_compress_blocks(const uint16_t* k, int64_t n_tokens, const SeerGateShape& s, const SeerGateWeights& w,
-                          const float* inv_freq, SeerKPosition where, uint16_t* k_comp) {
+void seer_compress_blocks(const uint16_t* k, int64_t n_tokens, int64_t first_token, const SeerGateShape& s,
+                          const SeerGateWeights& w, const float* inv_freq, SeerKPosition where, uint16_t* k_comp) {
     seer_detail::check_shape(s, "seer_compress_blocks");
     MEMPIPE_CHECK_ARG(n_tokens >= 0, "seer_compress_blocks: n_tokens must be ≥ 0, got {}", n_tokens);
+    MEMPIPE_CHECK_ARG(first_token >= 0 && first_token % s.block == 0,
+                      "seer_compress_blocks: first_token must be a non-negative multiple of the block size {}, got {}",
+                      s.block, first_token);
     int64_t n_blocks = n_tokens / s.block;
     if (n_blocks == 0) return;
     seer_detail::check_weights(s, w, inv_freq, false, true, "seer_compress_blocks");
     MEMPIPE_CHECK_ARG(k && k_comp, "seer_compress_blocks: k ([n_tokens × hkv × d] bf16) and k_comp "
                                    "([n_tokens/block × hkv × d_gate] bf16) must not be null");
     for (int64_t b = 0; b < n_blocks; ++b)
-        compress_one(k + b * s.block * s.hkv * s.d, s, w, inv_freq, seer_detail::block_position(b, s.block, where),
+        compress_one(k + b * s.block * s.hkv * s.d, s, w, inv_freq, first_token + seer_detail::block_position(b, s.block, where),
                      k_comp + b * s.hkv * s.d_gate);
 }
 

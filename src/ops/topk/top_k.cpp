@@ -32,7 +32,8 @@ void top_k(const float* x, int64_t n, int64_t k, float* out_values, int32_t* out
     MEMPIPE_CHECK_ARG(k == 0 || (out_values != nullptr && out_indices != nullptr),
                       "top_k: out_values and out_indices must be non-null when k={} > 0", k);
     for (int64_t i = 0; i < n; ++i)
-        MEMPIPE_CHECK_ARG(!std::isnan(x[i]), "top_k: x[{}] is NaN; top_k requires NaN-free scores", i);
+        MEMPIPE_CHECK_ARG(!std::isnan(x[i]), "top_k: x[{}] is NaN; top_k requires NaN-free scores",
+                          i);
 
     std::vector<int32_t> order(static_cast<size_t>(n));
     std::iota(order.begin(), order.end(), 0);

@@ -13,8 +13,8 @@ namespace mempipe::attention_detail {
 
 namespace {
 
-constexpr int64_t kTileTokens = 32;             // slice boundaries: multiples of the kernels' tile
-constexpr double kMinWorkPerThread = 1 << 19;   // (token, query head, dim) triples
+constexpr int64_t kTileTokens = 32;            // slice boundaries: multiples of the kernels' tile
+constexpr double kMinWorkPerThread = 1 << 19;  // (token, query head, dim) triples
 
 int64_t task_heads(const AttnPlan& p, int32_t tb, int32_t te) {
     int64_t n = 0;
@@ -43,8 +43,8 @@ std::vector<WorkItem> flat_items(const AttnPlan& p) {
 
 // Cuts the flat list into `parts` contiguous slices of about equal weight (tokens × query heads),
 // splitting an item at a multiple of kTileTokens from its start.
-std::vector<std::vector<WorkItem>> split_items(const AttnPlan& p, const std::vector<WorkItem>& items,
-                                               int parts) {
+std::vector<std::vector<WorkItem>> split_items(const AttnPlan& p,
+                                               const std::vector<WorkItem>& items, int parts) {
     std::vector<std::vector<WorkItem>> out(static_cast<size_t>(parts));
     double total = 0;
     for (const WorkItem& it : items)
@@ -62,7 +62,8 @@ std::vector<std::vector<WorkItem>> split_items(const AttnPlan& p, const std::vec
                 break;
             }
             int64_t take = int64_t(room / std::max(heads, 1.0));
-            take = std::max<int64_t>(kTileTokens, (take + kTileTokens / 2) / kTileTokens * kTileTokens);
+            take = std::max<int64_t>(kTileTokens,
+                                     (take + kTileTokens / 2) / kTileTokens * kTileTokens);
             if (take >= it.end - it.begin) {
                 out[size_t(part)].push_back(it);
                 used += w;
@@ -123,8 +124,10 @@ void run_attention_plan(const AttnPlan& plan, float* out) {
     std::vector<WorkItem> items = flat_items(plan);
     double work = 0;
     for (const WorkItem& it : items)
-        work += double(it.end - it.begin) * double(task_heads(plan, it.task_begin, it.task_end)) * double(d);
-    int parts = int(std::clamp<double>(std::floor(work / kMinWorkPerThread), 1.0, double(num_threads())));
+        work += double(it.end - it.begin) * double(task_heads(plan, it.task_begin, it.task_end)) *
+                double(d);
+    int parts =
+        int(std::clamp<double>(std::floor(work / kMinWorkPerThread), 1.0, double(num_threads())));
     std::vector<std::vector<WorkItem>> slices = split_items(plan, items, parts);
 
     const size_t per = size_t(hq) * size_t(d + 2);

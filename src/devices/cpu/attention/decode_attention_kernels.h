@@ -4,9 +4,9 @@
 // An entry point validates its arguments and builds an `AttnPlan`: a list of tasks (a KV head and a
 // run of its query heads) and the token ranges each task attends. The engine splits the work into
 // contiguous slices of equal weight, one per thread; each thread runs an online softmax (flash
-// decoding) over its slice into its own per-head state (max, sum, unnormalised output), and the states
-// are merged by log-sum-exp at the end. The SIMD level is picked once per call; a variant processes a
-// whole slice.
+// decoding) over its slice into its own per-head state (max, sum, unnormalised output), and the
+// states are merged by log-sum-exp at the end. The SIMD level is picked once per call; a variant
+// processes a whole slice.
 #pragma once
 
 #include <cstdint>
@@ -31,8 +31,8 @@ struct AttnPlan {
     AttentionShape s;
     std::vector<AttnTask> tasks;     // every active query head appears in exactly one task
     std::vector<TokenRange> ranges;  // sorted, disjoint within a task
-    // true: every task attends all of `ranges` (dense, streaming) and the engine walks tokens in the
-    // outer loop and tasks in the inner loop, so K and V are streamed sequentially once.
+    // true: every task attends all of `ranges` (dense, streaming) and the engine walks tokens in
+    // the outer loop and tasks in the inner loop, so K and V are streamed sequentially once.
     bool shared_ranges = false;
 };
 
@@ -42,15 +42,17 @@ struct WorkItem {
     int32_t task_begin = 0, task_end = 0;
 };
 
-// One thread's online-softmax state for all hq query heads: m (running max of scaled scores), l (sum
-// of exp(score − m)), acc ([hq × d], Σ exp(score − m)·v). Fresh state: m = −inf, l = 0, acc = 0.
+// One thread's online-softmax state for all hq query heads: m (running max of scaled scores), l
+// (sum of exp(score − m)), acc ([hq × d], Σ exp(score − m)·v). Fresh state: m = −inf, l = 0, acc =
+// 0.
 struct HeadState {
     float* m;
     float* l;
     float* acc;
 };
 
-using AttendFn = void (*)(const AttnPlan& plan, const WorkItem* items, size_t n_items, HeadState& st);
+using AttendFn = void (*)(const AttnPlan& plan, const WorkItem* items, size_t n_items,
+                          HeadState& st);
 
 void attend_scalar(const AttnPlan& plan, const WorkItem* items, size_t n_items, HeadState& st);
 // Requires d % 32 == 0 (the entry falls back to scalar otherwise).

@@ -2,9 +2,10 @@
 // *_avx512.cpp files; also used by the MLA kernels).
 //
 // Cody–Waite range reduction x = n·ln2 + r (|r| ≤ ln2/2, ln2 split in two parts), the Cephes expf
-// polynomial for e^r (relative error ≈ 1 ulp on the reduced range) and vscalefps for the 2^n scaling,
-// which underflows gracefully to denormals and 0. Inputs below −104 give 0 (e^−104 is below the
-// smallest denormal), NaN stays NaN; meant for x ≤ 0 (softmax weights), valid up to x ≈ 88.
+// polynomial for e^r (relative error ≈ 1 ulp on the reduced range) and vscalefps for the 2^n
+// scaling, which underflows gracefully to denormals and 0. Inputs below −104 give 0 (e^−104 is
+// below the smallest denormal), NaN stays NaN; meant for x ≤ 0 (softmax weights), valid up to x
+// ≈ 88.
 #pragma once
 
 #include <immintrin.h>

@@ -10,8 +10,8 @@
 
 namespace mempipe::cpu_dsa {
 
-PreparedQueries prepare_queries(const uint8_t* q8, const float* weights, int64_t batch, int64_t heads,
-                                IndexerPath path) {
+PreparedQueries prepare_queries(const uint8_t* q8, const float* weights, int64_t batch,
+                                int64_t heads, IndexerPath path) {
     PreparedQueries p;
     p.path = path;
     p.batch = batch;
@@ -25,7 +25,8 @@ PreparedQueries prepare_queries(const uint8_t* q8, const float* weights, int64_t
         for (int64_t b = 0; b < batch; ++b)
             for (int64_t h = 0; h < heads; ++h) {
                 const uint8_t* q = q8 + (b * heads + h) * D;
-                for (int64_t d = 0; d < D; ++d) p.qf[size_t((b * heads + h) * D + d)] = e4m3_to_f32(q[d]);
+                for (int64_t d = 0; d < D; ++d)
+                    p.qf[size_t((b * heads + h) * D + d)] = e4m3_to_f32(q[d]);
                 for (int pr = 0; pr < D / 2; ++pr) {
                     uint32_t lo = f32_to_bf16(e4m3_to_f32(q[faithful_dim(2 * pr)]));
                     uint32_t hi = f32_to_bf16(e4m3_to_f32(q[faithful_dim(2 * pr + 1)]));
@@ -55,8 +56,8 @@ PreparedQueries prepare_queries(const uint8_t* q8, const float* weights, int64_t
     return p;
 }
 
-void score_faithful_scalar(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1, float* out,
-                           int64_t out_stride) {
+void score_faithful_scalar(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0,
+                           int64_t s1, float* out, int64_t out_stride) {
     const int64_t D = kDsaHeadDim;
     float kf[kDsaHeadDim];
     for (int64_t s = s0; s < s1; ++s) {
@@ -76,8 +77,8 @@ void score_faithful_scalar(const PreparedQueries& q, const IndexKeysView& keys, 
     }
 }
 
-void score_int8_scalar(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1, float* out,
-                       int64_t out_stride) {
+void score_int8_scalar(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1,
+                       float* out, int64_t out_stride) {
     const int64_t D = kDsaHeadDim;
     int32_t ki[kDsaHeadDim];
     for (int64_t s = s0; s < s1; ++s) {
@@ -101,8 +102,10 @@ void score_int8_scalar(const PreparedQueries& q, const IndexKeysView& keys, int6
 ScoreRangeFn pick_scorer(IndexerPath path) {
     static const bool vbmi = __builtin_cpu_supports("avx512vbmi");
     if (!vbmi) return path == IndexerPath::Faithful ? score_faithful_scalar : score_int8_scalar;
-    if (path == IndexerPath::Faithful) return simd_pick<ScoreRangeFn>(score_faithful_scalar, nullptr, score_faithful_avx512);
-    return simd_pick<ScoreRangeFn>(score_int8_scalar, nullptr, score_int8_avx512);
+    if (path == IndexerPath::Faithful)
+        return simd_pick<ScoreRangeFn>(score_faithful_scalar, nullptr, score_faithful_avx512,
+                                       score_faithful_amx);
+    return simd_pick<ScoreRangeFn>(score_int8_scalar, nullptr, score_int8_avx512, score_int8_amx);
 }
 
 }  // namespace mempipe::cpu_dsa

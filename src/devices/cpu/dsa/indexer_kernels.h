@@ -13,8 +13,9 @@ namespace mempipe::cpu_dsa {
 
 inline constexpr int64_t kHeadChunk = 64;  // heads are zero-padded to a multiple of this
 
-// Position `pos` of a converted bf16 key row holds dimension faithful_dim(pos): the order produced by the
-// AVX-512 fp8→bf16 conversion (vpermi2b + byte unpacks inside 128-bit lanes). Queries use the same order.
+// Position `pos` of a converted bf16 key row holds dimension faithful_dim(pos): the order produced
+// by the AVX-512 fp8→bf16 conversion (vpermi2b + byte unpacks inside 128-bit lanes). Queries use
+// the same order.
 inline int faithful_dim(int pos) {
     int c = pos / 64, part = (pos % 64) / 32, w = pos % 32;
     return c * 64 + 16 * (w / 8) + 8 * part + (w % 8);
@@ -27,26 +28,31 @@ struct PreparedQueries {
     Buffer<uint32_t> qt;   // Faithful: [batch × 64 pairs × hp] bf16 pairs in faithful_dim order
     Buffer<int8_t> qi;     // Int8: [batch × heads × 128] requantised queries
     Buffer<uint32_t> qt8;  // Int8: [batch × 32 quads × hp] 4 × s8 (dims 4d..4d+3)
-    Buffer<int32_t> corr;  // Int8: [batch × hp] = −128·Σ_d q_i (undoes the +128 offset of the u8 keys)
-    Buffer<float> w;       // [batch × hp]: weights (Faithful) or ws (Int8), zero-padded
+    Buffer<int32_t>
+        corr;  // Int8: [batch × hp] = −128·Σ_d q_i (undoes the +128 offset of the u8 keys)
+    Buffer<float> w;  // [batch × hp]: weights (Faithful) or ws (Int8), zero-padded
 };
 
-PreparedQueries prepare_queries(const uint8_t* q8, const float* weights, int64_t batch, int64_t heads,
-                                IndexerPath path);
+PreparedQueries prepare_queries(const uint8_t* q8, const float* weights, int64_t batch,
+                                int64_t heads, IndexerPath path);
 
 // Scores keys [s0, s1) (s0 a multiple of 64, s1 ≤ keys.len) for every query:
 // out[b·out_stride + (s − s0)] = logit of key s for query b.
-using ScoreRangeFn = void (*)(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1, float* out,
-                              int64_t out_stride);
+using ScoreRangeFn = void (*)(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0,
+                              int64_t s1, float* out, int64_t out_stride);
 
-void score_faithful_scalar(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1, float* out,
-                           int64_t out_stride);
-void score_int8_scalar(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1, float* out,
-                       int64_t out_stride);
-void score_faithful_avx512(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1, float* out,
-                           int64_t out_stride);
-void score_int8_avx512(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1, float* out,
-                       int64_t out_stride);
+void score_faithful_scalar(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0,
+                           int64_t s1, float* out, int64_t out_stride);
+void score_int8_scalar(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1,
+                       float* out, int64_t out_stride);
+void score_faithful_avx512(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0,
+                           int64_t s1, float* out, int64_t out_stride);
+void score_int8_avx512(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1,
+                       float* out, int64_t out_stride);
+void score_faithful_amx(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1,
+                        float* out, int64_t out_stride);
+void score_int8_amx(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1,
+                    float* out, int64_t out_stride);
 
 ScoreRangeFn pick_scorer(IndexerPath path);  // dispatch on the active SIMD level
 

@@ -1,4 +1,5 @@
-// cpu::mqa_relu_logits: prepares the queries once, then scores page-aligned key ranges on each thread.
+// cpu::mqa_relu_logits: prepares the queries once, then scores page-aligned key ranges on each
+// thread.
 #include <algorithm>
 
 #include "devices/cpu/dsa/indexer_kernels.h"
@@ -7,8 +8,8 @@
 
 namespace mempipe::cpu {
 
-void mqa_relu_logits(const uint8_t* q8, const float* weights, const IndexKeysView& keys, int64_t batch,
-                     int64_t heads, float* logits, IndexerPath path) {
+void mqa_relu_logits(const uint8_t* q8, const float* weights, const IndexKeysView& keys,
+                     int64_t batch, int64_t heads, float* logits, IndexerPath path) {
     dsa_detail::check_logits("mqa_relu_logits", q8, weights, keys, batch, heads);
     MEMPIPE_CHECK_ARG(batch * keys.len == 0 || logits, "mqa_relu_logits: logits is null");
     const int64_t L = keys.len;

@@ -1,6 +1,6 @@
-// cpu::quant_fp8_block: act_quant with a branch-light e4m3 encoder on the f32 bits (bit-identical to
-// f32_to_e4m3 for |y| ≤ 448, which the clamp guarantees). The block max uses the reference's comparison
-// order so NaN handling matches too.
+// cpu::quant_fp8_block: act_quant with a branch-light e4m3 encoder on the f32 bits (bit-identical
+// to f32_to_e4m3 for |y| ≤ 448, which the clamp guarantees). The block max uses the reference's
+// comparison order so NaN handling matches too.
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -39,7 +39,8 @@ void quant_fp8_block(const float* x, int64_t rows, int64_t cols, uint8_t* codes,
             for (int64_t i = 0; i < kDsaHeadDim; ++i) amax = std::max(amax, std::fabs(xb[i]));
             const float s = ue8m0_scale(amax);
             scales[r * blocks + b] = s;
-            for (int64_t i = 0; i < kDsaHeadDim; ++i) cb[i] = encode_e4m3(std::clamp(xb[i] / s, -kFp8E4M3Max, kFp8E4M3Max));
+            for (int64_t i = 0; i < kDsaHeadDim; ++i)
+                cb[i] = encode_e4m3(std::clamp(xb[i] / s, -kFp8E4M3Max, kFp8E4M3Max));
         }
 }
 

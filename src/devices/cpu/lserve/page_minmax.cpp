@@ -22,8 +22,8 @@ void merge(const uint16_t* key, uint16_t* kmax, uint16_t* kmin, int64_t d) {
 }  // namespace
 
 void page_minmax_scalar(const uint16_t* keys, int64_t n_tokens, const LservePageShape& s,
-                        const uint8_t* kv_head_mask, uint16_t* stats, int64_t capacity, int64_t p_begin,
-                        int64_t p_end) {
+                        const uint8_t* kv_head_mask, uint16_t* stats, int64_t capacity,
+                        int64_t p_begin, int64_t p_end) {
     const int64_t d = s.d, lp = s.logical_page;
     for (int64_t p = p_begin; p < p_end; ++p) {
         int64_t t0 = p * lp, t1 = std::min(n_tokens, t0 + lp);
@@ -40,17 +40,20 @@ void page_minmax_scalar(const uint16_t* keys, int64_t n_tokens, const LservePage
 
 }  // namespace lserve_detail
 
-void page_minmax(const uint16_t* keys, int64_t n_tokens, const LservePageShape& s, const uint8_t* kv_head_mask,
-                 uint16_t* stats, int64_t capacity) {
+void page_minmax(const uint16_t* keys, int64_t n_tokens, const LservePageShape& s,
+                 const uint8_t* kv_head_mask, uint16_t* stats, int64_t capacity) {
     mempipe::lserve_detail::check_page_minmax(keys, n_tokens, s, stats, capacity);
     using namespace lserve_detail;
-    PageMinmaxFn fn = simd_pick<PageMinmaxFn>(page_minmax_scalar, nullptr, s.d % 16 == 0 ? page_minmax_avx512 : nullptr);
+    PageMinmaxFn fn = simd_pick<PageMinmaxFn>(page_minmax_scalar, nullptr,
+                                              s.d % 16 == 0 ? page_minmax_avx512 : nullptr);
     int64_t pages = lserve_logical_pages(n_tokens, s);
-    parallel_for(pages, 64, [&](int64_t b, int64_t e) { fn(keys, n_tokens, s, kv_head_mask, stats, capacity, b, e); });
+    parallel_for(pages, 64, [&](int64_t b, int64_t e) {
+        fn(keys, n_tokens, s, kv_head_mask, stats, capacity, b, e);
+    });
 }
 
-void page_minmax_update(const uint16_t* key, int64_t pos, const LservePageShape& s, const uint8_t* kv_head_mask,
-                        uint16_t* stats, int64_t capacity) {
+void page_minmax_update(const uint16_t* key, int64_t pos, const LservePageShape& s,
+                        const uint8_t* kv_head_mask, uint16_t* stats, int64_t capacity) {
     mempipe::lserve_detail::check_page_minmax_update(key, pos, s, stats, capacity);
     // hkv·d elements: a single pass, no threads.
     const int64_t d = s.d, p = pos / s.logical_page;

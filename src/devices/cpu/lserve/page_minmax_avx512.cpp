@@ -1,5 +1,5 @@
-// AVX-512 page_minmax: 16 channels per register, f32 max/min (exact on bf16), narrowed back to bf16 bits.
-// GCC 12's intrinsic headers use _mm512_undefined_*() internally, which -O3 reports as
+// AVX-512 page_minmax: 16 channels per register, f32 max/min (exact on bf16), narrowed back to bf16
+// bits. GCC 12's intrinsic headers use _mm512_undefined_*() internally, which -O3 reports as
 // -Wmaybe-uninitialized (GCC PR 105593); the warning is about the header, not this file.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -20,8 +20,8 @@ inline void store_bf16(uint16_t* p, __m512 v) {
 }  // namespace
 
 void page_minmax_avx512(const uint16_t* keys, int64_t n_tokens, const LservePageShape& s,
-                        const uint8_t* kv_head_mask, uint16_t* stats, int64_t capacity, int64_t p_begin,
-                        int64_t p_end) {
+                        const uint8_t* kv_head_mask, uint16_t* stats, int64_t capacity,
+                        int64_t p_begin, int64_t p_end) {
     const int64_t d = s.d, lp = s.logical_page, hkv = s.hkv;
     for (int64_t p = p_begin; p < p_end; ++p) {
         int64_t t0 = p * lp, t1 = n_tokens < t0 + lp ? n_tokens : t0 + lp;

@@ -1,5 +1,5 @@
-// CPU page_scores: the (KV head, physical page) space is split into one contiguous range per thread, so
-// each thread streams one run of statistics; plus the portable variant.
+// CPU page_scores: the (KV head, physical page) space is split into one contiguous range per
+// thread, so each thread streams one run of statistics; plus the portable variant.
 #include <cmath>
 #include <vector>
 
@@ -14,7 +14,8 @@ namespace mempipe::cpu {
 namespace lserve_detail {
 
 void page_scores_scalar(const float* q, const uint16_t* stats, int64_t capacity, int64_t n_logical,
-                        const LservePageShape& s, int64_t j, int64_t pp_begin, int64_t pp_end, float* out) {
+                        const LservePageShape& s, int64_t j, int64_t pp_begin, int64_t pp_end,
+                        float* out) {
     constexpr int kLanes = 16;
     const int64_t d = s.d, lpp = s.logical_per_page(), g = s.group();
     const int64_t n_phys = (n_logical + lpp - 1) / lpp;
@@ -31,7 +32,7 @@ void page_scores_scalar(const float* q, const uint16_t* stats, int64_t capacity,
                     float acc[kLanes] = {};
                     for (int64_t c = 0; c < d; ++c) {
                         float ksel = qh[c] >= 0.0f ? bf16_to_f32(kmax[c]) : bf16_to_f32(kmin[c]);
-                        acc[c % kLanes] = std::fma(qh[c], ksel, acc[c % kLanes]);
+                        acc[(c % 32) / 2] = std::fma(qh[c], ksel, acc[(c % 32) / 2]);
                     }
                     for (int w = kLanes / 2; w >= 1; w /= 2)
                         for (int l = 0; l < w; ++l) acc[l] = acc[l] + acc[l + w];
@@ -50,7 +51,8 @@ void page_scores(const float* q, const uint16_t* stats, int64_t capacity, int64_
                  const LservePageShape& s, const uint8_t* kv_head_mask, float* out) {
     mempipe::lserve_detail::check_page_scores(q, stats, capacity, n_logical, s, out);
     using namespace lserve_detail;
-    PageScoresFn fn = simd_pick<PageScoresFn>(page_scores_scalar, nullptr, s.d % 16 == 0 ? page_scores_avx512 : nullptr);
+    PageScoresFn fn = simd_pick<PageScoresFn>(page_scores_scalar, nullptr,
+                                              s.d % 32 == 0 ? page_scores_avx512 : nullptr);
     const int64_t lpp = s.logical_per_page();
     const int64_t n_phys = (n_logical + lpp - 1) / lpp;
     std::vector<int64_t> heads;

@@ -8,9 +8,10 @@
 
 namespace mempipe::cpu {
 
-void page_select(const float* scores, int64_t score_stride, int64_t history, const LservePageShape& s,
-                 const uint8_t* kv_head_mask, int32_t* out) {
-    const int64_t n_pages = mempipe::lserve_detail::check_page_select(scores, score_stride, history, s, out);
+void page_select(const float* scores, int64_t score_stride, int64_t history,
+                 const LservePageShape& s, const uint8_t* kv_head_mask, int32_t* out) {
+    const int64_t n_pages =
+        mempipe::lserve_detail::check_page_select(scores, score_stride, history, s, out);
     const int64_t w = s.width(), g = s.group();
     auto one = [&](int64_t h) {
         int32_t* row = out + h * w;
@@ -22,12 +23,13 @@ void page_select(const float* scores, int64_t score_stride, int64_t history, con
         std::sort(row, row + w - 1);
         row[w - 1] = int32_t(n_pages - 1);
     };
-    // Small rows (≤ 16K pages at 1M tokens): heads in parallel, each top_k single-threaded inside.
+    // Rows are short (16K pages at 1M tokens, ~15 µs each): heads run in parallel only when the
+    // rows are long enough to repay a parallel region; each top_k is then single-threaded inside.
     std::vector<int64_t> heads;
     for (int64_t h = 0; h < s.hq; ++h)
         if (!kv_head_mask || kv_head_mask[h / g]) heads.push_back(h);
     const int64_t n = int64_t(heads.size());
-    if (n_pages <= w || n_pages < 1024) {
+    if (n_pages <= w || n_pages < 8192) {
         for (int64_t h : heads) one(h);
         return;
     }

@@ -1,5 +1,5 @@
-// Internal: variants of cpu::mla_absorb_q; each computes heads [h_begin, h_end) (the entry point splits
-// heads over threads).
+// Internal: variants of cpu::mla_absorb_q; each computes heads [h_begin, h_end) (the entry point
+// splits heads over threads).
 #pragma once
 
 #include <cstdint>
@@ -8,8 +8,8 @@
 
 namespace mempipe::mla_detail {
 
-using AbsorbFn = void (*)(const float* q_nope, const uint16_t* w_uk, const MlaShape& s, float* q_abs,
-                          int64_t h_begin, int64_t h_end);
+using AbsorbFn = void (*)(const float* q_nope, const uint16_t* w_uk, const MlaShape& s,
+                          float* q_abs, int64_t h_begin, int64_t h_end);
 void absorb_q_scalar(const float* q_nope, const uint16_t* w_uk, const MlaShape& s, float* q_abs,
                      int64_t h_begin, int64_t h_end);
 // Requires latent % 32 == 0.

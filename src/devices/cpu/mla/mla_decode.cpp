@@ -13,8 +13,8 @@
 namespace mempipe::mla_detail {
 
 namespace {
-constexpr int64_t kSliceAlign = 32;              // slices start at multiples of the kernels' tile
-constexpr double kMinWorkPerThread = 1 << 19;    // (token, head, dim) triples
+constexpr int64_t kSliceAlign = 32;            // slices start at multiples of the kernels' tile
+constexpr double kMinWorkPerThread = 1 << 19;  // (token, head, dim) triples
 }  // namespace
 
 void mla_attend_scalar(const MlaWork& w, int64_t begin, int64_t end, MlaState& st) {
@@ -47,12 +47,17 @@ void mla_attend_scalar(const MlaWork& w, int64_t begin, int64_t end, MlaState& s
 void run_mla_decode(const MlaWork& w, float* out) {
     const MlaShape& s = w.s;
     const int64_t H = s.heads, L = s.latent;
-    MlaAttendFn fn = simd_pick<MlaAttendFn>(mla_attend_scalar, nullptr, mla_attend_avx512);
-    if (H % 16 != 0 || L % 16 != 0 || s.rope % 16 != 0) fn = mla_attend_scalar;
+    const bool avx512_ok = H % 16 == 0 && L % 16 == 0 && s.rope % 16 == 0;
+    const bool amx_ok = H % 16 == 0 && L % 16 == 0 && (L + s.rope) % 32 == 0;
+    MlaAttendFn fn =
+        simd_pick<MlaAttendFn>(mla_attend_scalar, nullptr, avx512_ok ? mla_attend_avx512 : nullptr,
+                               amx_ok ? mla_attend_amx : nullptr);
 
     double work = double(w.count) * double(H) * double(L + s.rope);
-    int parts = int(std::clamp<double>(std::floor(work / kMinWorkPerThread), 1.0, double(num_threads())));
-    parts = int(std::min<int64_t>(parts, std::max<int64_t>(1, (w.count + kSliceAlign - 1) / kSliceAlign)));
+    int parts =
+        int(std::clamp<double>(std::floor(work / kMinWorkPerThread), 1.0, double(num_threads())));
+    parts = int(
+        std::min<int64_t>(parts, std::max<int64_t>(1, (w.count + kSliceAlign - 1) / kSliceAlign)));
     int64_t per = (w.count + parts - 1) / parts;
     per = (per + kSliceAlign - 1) / kSliceAlign * kSliceAlign;
 

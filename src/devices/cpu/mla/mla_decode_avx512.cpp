@@ -1,8 +1,8 @@
 // AVX-512 variant of the MLA decode engine (see mla_decode_kernels.h).
 //
-// Every selected latent row (latent + rope bf16) is read once and used by all heads. Tokens are taken
-// in tiles of 32: the rows are gathered and widened to f32 (tail padded with zero rows to a multiple of
-// 4), then
+// Every selected latent row (latent + rope bf16) is read once and used by all heads. Tokens are
+// taken in tiles of 32: the rows are gathered and widened to f32 (tail padded with zero rows to a
+// multiple of 4), then
 //   scores  S[t, h] = Σ_i kv[t, i] · Qt[i, h]      (Qt = (q_abs · scale)ᵀ, heads in vector lanes:
 //                                                  4 tokens × 4 head vectors = 16 accumulators,
 //                                                  outer products, no horizontal sums)
@@ -11,16 +11,17 @@
 // All arithmetic is f32 FMA on exactly widened bf16 values.
 #include <immintrin.h>
 
-// GCC 12 warns about the undefined source operand inside the unmasked intrinsics (a false positive).
+// GCC 12 warns about the undefined source operand inside the unmasked intrinsics (a false
+// positive).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 
 #include "devices/cpu/attention/exp_avx512.h"
 #include "devices/cpu/mla/mla_decode_kernels.h"
+#include "mempipe/core/buffer.h"
 
 namespace mempipe::mla_detail {
 
@@ -29,10 +30,10 @@ namespace {
 constexpr int64_t kTile = 32;
 
 struct Scratch {
-    std::vector<float> qt;     // [width × heads]
-    std::vector<float> kvf;    // [kTile × width]
-    std::vector<float> s;      // [kTile × heads] scores, then probabilities
-    std::vector<float> alpha;  // [heads]
+    Buffer<float> qt;     // [width × heads]
+    Buffer<float> kvf;    // [kTile × width]
+    Buffer<float> s;      // [kTile × heads] scores, then probabilities
+    Buffer<float> alpha;  // [heads]
 };
 
 // S[t0 .. t0+4) × head vectors [v0, v0 + NV).
@@ -97,7 +98,8 @@ void tile(const MlaWork& w, Scratch& sc, int64_t j0, int64_t cnt, MlaState& st) 
         const uint16_t* src = w.kv + row * width;
         float* dst = kvf + t * width;
         for (int64_t i = 0; i < width; i += 16) {
-            __m512i x = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i)));
+            __m512i x = _mm512_cvtepu16_epi32(
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i)));
             _mm512_storeu_ps(dst + i, _mm512_castsi512_ps(_mm512_slli_epi32(x, 16)));
         }
     }
@@ -106,12 +108,14 @@ void tile(const MlaWork& w, Scratch& sc, int64_t j0, int64_t cnt, MlaState& st) 
     float* S = sc.s.data();
     for (int64_t t0 = 0; t0 < padded; t0 += 4)
         for (int64_t v0 = 0; v0 < HV; v0 += 4)
-            dispatch_tail<4>(int(std::min<int64_t>(4, HV - v0)),
-                             [&](auto nv) { scores_block<decltype(nv)::value>(sc, width, H, t0, v0, S); });
+            dispatch_tail<4>(int(std::min<int64_t>(4, HV - v0)), [&](auto nv) {
+                scores_block<decltype(nv)::value>(sc, width, H, t0, v0, S);
+            });
 
     for (int64_t v = 0; v < HV; ++v) {
         __m512 m_old = _mm512_loadu_ps(st.m + 16 * v), mx = m_old;
-        for (int64_t t = 0; t < cnt; ++t) mx = _mm512_max_ps(mx, _mm512_loadu_ps(S + t * H + 16 * v));
+        for (int64_t t = 0; t < cnt; ++t)
+            mx = _mm512_max_ps(mx, _mm512_loadu_ps(S + t * H + 16 * v));
         __m512 sum = _mm512_setzero_ps();
         for (int64_t t = 0; t < cnt; ++t) {
             __m512 p = exp512(_mm512_sub_ps(_mm512_loadu_ps(S + t * H + 16 * v), mx));
@@ -120,7 +124,8 @@ void tile(const MlaWork& w, Scratch& sc, int64_t j0, int64_t cnt, MlaState& st) 
         }
         __m512 alpha = exp512(_mm512_sub_ps(m_old, mx));
         _mm512_storeu_ps(sc.alpha.data() + 16 * v, alpha);
-        _mm512_storeu_ps(st.l + 16 * v, _mm512_fmadd_ps(_mm512_loadu_ps(st.l + 16 * v), alpha, sum));
+        _mm512_storeu_ps(st.l + 16 * v,
+                         _mm512_fmadd_ps(_mm512_loadu_ps(st.l + 16 * v), alpha, sum));
         _mm512_storeu_ps(st.m + 16 * v, mx);
     }
 
@@ -137,12 +142,13 @@ void mla_attend_avx512(const MlaWork& w, int64_t begin, int64_t end, MlaState& s
     const MlaShape& s = w.s;
     const int64_t H = s.heads, width = s.latent + s.rope;
     Scratch sc;
-    sc.qt.resize(size_t(width * H));
+    sc.qt = Buffer<float>(size_t(width * H));
     for (int64_t h = 0; h < H; ++h)
-        for (int64_t i = 0; i < width; ++i) sc.qt[size_t(i * H + h)] = w.q_abs[h * width + i] * s.scale;
-    sc.kvf.resize(size_t(kTile * width));
-    sc.s.resize(size_t(kTile * H));
-    sc.alpha.resize(size_t(H));
+        for (int64_t i = 0; i < width; ++i)
+            sc.qt[size_t(i * H + h)] = w.q_abs[h * width + i] * s.scale;
+    sc.kvf = Buffer<float>(size_t(kTile * width));
+    sc.s = Buffer<float>(size_t(kTile * H));
+    sc.alpha = Buffer<float>(size_t(H));
     for (int64_t j = begin; j < end; j += kTile) tile(w, sc, j, std::min(kTile, end - j), st);
 }
 

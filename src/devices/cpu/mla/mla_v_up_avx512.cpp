@@ -1,9 +1,10 @@
-// AVX-512 variant of cpu::mla_v_up: y[h, i] = o[h] · W_UV[h, i] for 4 rows at a time; weight rows are
-// widened from bf16 with the pair trick (even/odd elements of each 32-chunk) against a copy of o[h]
-// split the same way, then each row's vector is summed.
+// AVX-512 variant of cpu::mla_v_up: y[h, i] = o[h] · W_UV[h, i] for 4 rows at a time; weight rows
+// are widened from bf16 with the pair trick (even/odd elements of each 32-chunk) against a copy of
+// o[h] split the same way, then each row's vector is summed.
 #include <immintrin.h>
 
-// GCC 12 warns about the undefined source operand inside the unmasked intrinsics (a false positive).
+// GCC 12 warns about the undefined source operand inside the unmasked intrinsics (a false
+// positive).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
@@ -31,11 +32,14 @@ void v_up_avx512(const float* o, const uint16_t* w_uv, const MlaShape& s, float*
             __m512 acc[4][2];
             for (int r = 0; r < 4; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
             for (int64_t c = 0; c < chunks; ++c) {
-                __m512 e = _mm512_loadu_ps(op.data() + 32 * c), od = _mm512_loadu_ps(op.data() + 32 * c + 16);
+                __m512 e = _mm512_loadu_ps(op.data() + 32 * c),
+                       od = _mm512_loadu_ps(op.data() + 32 * c + 16);
                 for (int r = 0; r < 4; ++r) {
                     __m512i x = _mm512_loadu_si512(wh + (i + r) * L + 32 * c);
-                    acc[r][0] = _mm512_fmadd_ps(e, _mm512_castsi512_ps(_mm512_slli_epi32(x, 16)), acc[r][0]);
-                    acc[r][1] = _mm512_fmadd_ps(od, _mm512_castsi512_ps(_mm512_and_si512(x, hi)), acc[r][1]);
+                    acc[r][0] = _mm512_fmadd_ps(e, _mm512_castsi512_ps(_mm512_slli_epi32(x, 16)),
+                                                acc[r][0]);
+                    acc[r][1] = _mm512_fmadd_ps(od, _mm512_castsi512_ps(_mm512_and_si512(x, hi)),
+                                                acc[r][1]);
                 }
             }
             for (int r = 0; r < 4; ++r)

@@ -8,8 +8,8 @@
 
 namespace mempipe::mla_detail {
 
-using VUpFn = void (*)(const float* o, const uint16_t* w_uv, const MlaShape& s, float* y, int64_t h_begin,
-                       int64_t h_end);
+using VUpFn = void (*)(const float* o, const uint16_t* w_uv, const MlaShape& s, float* y,
+                       int64_t h_begin, int64_t h_end);
 void v_up_scalar(const float* o, const uint16_t* w_uv, const MlaShape& s, float* y, int64_t h_begin,
                  int64_t h_end);
 // Requires latent % 32 == 0.

@@ -1,5 +1,6 @@
-// cpu::hadamard128: entry point and the scalar variant (in-place butterflies in f32, then the scale).
-// The AVX-512 variant performs the same additions in the same order, so both agree bit for bit.
+// cpu::hadamard128: entry point and the scalar variant (in-place butterflies in f32, then the
+// scale). The AVX-512 variant performs the same additions in the same order, so both agree bit for
+// bit.
 #include "devices/cpu/nn/norm_kernels.h"
 #include "mempipe/core/simd.h"
 #include "mempipe/ops/nn.h"
@@ -28,7 +29,8 @@ namespace cpu {
 void hadamard128(float* x, int64_t rows) {
     nn_detail::check_hadamard(x, rows);
     if (rows == 0) return;
-    simd_pick<cpu_nn::Hadamard128Fn>(cpu_nn::hadamard128_scalar, nullptr, cpu_nn::hadamard128_avx512)(x, rows);
+    simd_pick<cpu_nn::Hadamard128Fn>(cpu_nn::hadamard128_scalar, nullptr,
+                                     cpu_nn::hadamard128_avx512)(x, rows);
 }
 }  // namespace cpu
 

@@ -1,7 +1,7 @@
-// cpu::hadamard128, AVX-512 variant: a row is 8 zmm registers. Strides 64/32/16 pair whole registers;
-// strides 8/4/2/1 pair lanes i and i^h inside a register (permute, then add or reversed subtract), which
-// reproduces the scalar butterflies exactly.
-// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers (GCC PR 105593).
+// cpu::hadamard128, AVX-512 variant: a row is 8 zmm registers. Strides 64/32/16 pair whole
+// registers; strides 8/4/2/1 pair lanes i and i^h inside a register (permute, then add or reversed
+// subtract), which reproduces the scalar butterflies exactly. GCC 12 reports false
+// -W(maybe-)uninitialized inside the AVX-512 intrinsics headers (GCC PR 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -13,8 +13,9 @@ namespace mempipe::cpu_nn {
 namespace {
 template <int H>
 inline __m512 lane_butterfly(__m512 v) {
-    alignas(64) static const int idx[16] = {0 ^ H, 1 ^ H, 2 ^ H,  3 ^ H,  4 ^ H,  5 ^ H,  6 ^ H,  7 ^ H,
-                                            8 ^ H, 9 ^ H, 10 ^ H, 11 ^ H, 12 ^ H, 13 ^ H, 14 ^ H, 15 ^ H};
+    alignas(64) static const int idx[16] = {0 ^ H,  1 ^ H,  2 ^ H,  3 ^ H, 4 ^ H,  5 ^ H,
+                                            6 ^ H,  7 ^ H,  8 ^ H,  9 ^ H, 10 ^ H, 11 ^ H,
+                                            12 ^ H, 13 ^ H, 14 ^ H, 15 ^ H};
     constexpr __mmask16 hi = __mmask16(((H == 8   ? 0xff00
                                          : H == 4 ? 0xf0f0
                                          : H == 2 ? 0xcccc

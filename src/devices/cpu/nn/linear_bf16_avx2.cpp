@@ -1,5 +1,6 @@
 // cpu::linear_bf16, AVX2 variant: one weight row at a time against up to 3 x-rows, 8-wide f32 FMA.
-// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers (GCC PR 105593).
+// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers (GCC PR
+// 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -12,7 +13,8 @@ namespace mempipe::cpu_nn {
 
 namespace {
 inline __m256 widen(const uint16_t* p) {
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)p)), 16));
+    return _mm256_castsi256_ps(
+        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)p)), 16));
 }
 inline float hsum(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -35,22 +37,26 @@ void rows_one_col(const float* x, const uint16_t* wr, int64_t k, float* out) {
     }
     for (int r = 0; r < MR; ++r) {
         float s = hsum(_mm256_add_ps(acc[r][0], acc[r][1]));
-        for (int64_t u = t; u < k; ++u) s += x[r * k + u] * std::bit_cast<float>(uint32_t(wr[u]) << 16);
+        for (int64_t u = t; u < k; ++u)
+            s += x[r * k + u] * std::bit_cast<float>(uint32_t(wr[u]) << 16);
         out[r] = s;
     }
 }
 }  // namespace
 
-void linear_bf16_avx2(const float* x, const uint16_t* w, const float* bias, float* y, int64_t m, int64_t k,
-                      int64_t n, int64_t j0, int64_t j1) {
+void linear_bf16_avx2(const float* x, const uint16_t* w, const float* bias, float* y, int64_t m,
+                      int64_t k, int64_t n, int64_t j0, int64_t j1) {
     float out[3];
     for (int64_t i = 0; i < m; i += 3) {
         int64_t mr = m - i < 3 ? m - i : 3;
         for (int64_t j = j0; j < j1; ++j) {
             const uint16_t* wr = w + j * k;
-            if (mr == 3) rows_one_col<3>(x + i * k, wr, k, out);
-            else if (mr == 2) rows_one_col<2>(x + i * k, wr, k, out);
-            else rows_one_col<1>(x + i * k, wr, k, out);
+            if (mr == 3)
+                rows_one_col<3>(x + i * k, wr, k, out);
+            else if (mr == 2)
+                rows_one_col<2>(x + i * k, wr, k, out);
+            else
+                rows_one_col<1>(x + i * k, wr, k, out);
             for (int64_t r = 0; r < mr; ++r) y[(i + r) * n + j] = bias ? out[r] + bias[j] : out[r];
         }
     }

@@ -6,14 +6,14 @@
 
 namespace mempipe::cpu_nn {
 
-using LinearBf16Fn = void (*)(const float* x, const uint16_t* w, const float* bias, float* y, int64_t m, int64_t k,
-                              int64_t n, int64_t j0, int64_t j1);
+using LinearBf16Fn = void (*)(const float* x, const uint16_t* w, const float* bias, float* y,
+                              int64_t m, int64_t k, int64_t n, int64_t j0, int64_t j1);
 
-void linear_bf16_scalar(const float* x, const uint16_t* w, const float* bias, float* y, int64_t m, int64_t k,
-                        int64_t n, int64_t j0, int64_t j1);
-void linear_bf16_avx2(const float* x, const uint16_t* w, const float* bias, float* y, int64_t m, int64_t k,
-                      int64_t n, int64_t j0, int64_t j1);
-void linear_bf16_avx512(const float* x, const uint16_t* w, const float* bias, float* y, int64_t m, int64_t k,
-                        int64_t n, int64_t j0, int64_t j1);
+void linear_bf16_scalar(const float* x, const uint16_t* w, const float* bias, float* y, int64_t m,
+                        int64_t k, int64_t n, int64_t j0, int64_t j1);
+void linear_bf16_avx2(const float* x, const uint16_t* w, const float* bias, float* y, int64_t m,
+                      int64_t k, int64_t n, int64_t j0, int64_t j1);
+void linear_bf16_avx512(const float* x, const uint16_t* w, const float* bias, float* y, int64_t m,
+                        int64_t k, int64_t n, int64_t j0, int64_t j1);
 
 }  // namespace mempipe::cpu_nn

@@ -1,5 +1,6 @@
 // AVX-512 variants of cpu::layer_norm and cpu::rms_norm: f32 sums in 2 × 16 lanes, masked tails.
-// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers (GCC PR 105593).
+// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers (GCC PR
+// 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -11,7 +12,9 @@
 namespace mempipe::cpu_nn {
 
 namespace {
-inline __mmask16 tail_mask(int64_t left) { return __mmask16(left >= 16 ? 0xffff : (1u << left) - 1); }
+inline __mmask16 tail_mask(int64_t left) {
+    return __mmask16(left >= 16 ? 0xffff : (1u << left) - 1);
+}
 
 float row_sum(const float* x, int64_t dim) {
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
@@ -20,7 +23,8 @@ float row_sum(const float* x, int64_t dim) {
         a0 = _mm512_add_ps(a0, _mm512_loadu_ps(x + i));
         a1 = _mm512_add_ps(a1, _mm512_loadu_ps(x + i + 16));
     }
-    for (; i < dim; i += 16) a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(tail_mask(dim - i), x + i));
+    for (; i < dim; i += 16)
+        a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(tail_mask(dim - i), x + i));
     return _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
 }
 
@@ -30,7 +34,8 @@ float row_sq(const float* x, int64_t dim, float c) {
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     int64_t i = 0;
     for (; i + 32 <= dim; i += 32) {
-        __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(x + i), vc), d1 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), vc);
+        __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(x + i), vc),
+               d1 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), vc);
         a0 = _mm512_fmadd_ps(d0, d0, a0);
         a1 = _mm512_fmadd_ps(d1, d1, a1);
     }
@@ -43,25 +48,28 @@ float row_sq(const float* x, int64_t dim, float c) {
 }
 }  // namespace
 
-void layer_norm_avx512(const float* x, const float* gamma, const float* beta, float* y, int64_t rows, int64_t dim,
-                       float eps) {
+void layer_norm_avx512(const float* x, const float* gamma, const float* beta, float* y,
+                       int64_t rows, int64_t dim, float eps) {
     for (int64_t r = 0; r < rows; ++r) {
         const float* xr = x + r * dim;
         float* yr = y + r * dim;
         float mean = row_sum(xr, dim) / float(dim);
         float var = row_sq(xr, dim, mean) / float(dim);
-        __m512 vm = _mm512_set1_ps(mean), vi = _mm512_set1_ps(float(1.0 / std::sqrt(double(var) + double(eps))));
+        __m512 vm = _mm512_set1_ps(mean),
+               vi = _mm512_set1_ps(float(1.0 / std::sqrt(double(var) + double(eps))));
         for (int64_t i = 0; i < dim; i += 16) {
             __mmask16 mk = tail_mask(dim - i);
-            __m512 v = _mm512_mul_ps(_mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, xr + i), vm), vi),
-                                     _mm512_maskz_loadu_ps(mk, gamma + i));
+            __m512 v = _mm512_mul_ps(
+                _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, xr + i), vm), vi),
+                _mm512_maskz_loadu_ps(mk, gamma + i));
             if (beta) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk, beta + i));
             _mm512_mask_storeu_ps(yr + i, mk, v);
         }
     }
 }
 
-void rms_norm_avx512(const float* x, const float* gamma, float* y, int64_t rows, int64_t dim, float eps) {
+void rms_norm_avx512(const float* x, const float* gamma, float* y, int64_t rows, int64_t dim,
+                     float eps) {
     for (int64_t r = 0; r < rows; ++r) {
         const float* xr = x + r * dim;
         float* yr = y + r * dim;

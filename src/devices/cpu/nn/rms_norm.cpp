@@ -9,7 +9,8 @@
 namespace mempipe {
 
 namespace cpu_nn {
-void rms_norm_scalar(const float* x, const float* gamma, float* y, int64_t rows, int64_t dim, float eps) {
+void rms_norm_scalar(const float* x, const float* gamma, float* y, int64_t rows, int64_t dim,
+                     float eps) {
     for (int64_t r = 0; r < rows; ++r) {
         const float* xr = x + r * dim;
         float* yr = y + r * dim;
@@ -29,8 +30,8 @@ namespace cpu {
 void rms_norm(const float* x, const float* gamma, float* y, int64_t rows, int64_t dim, float eps) {
     nn_detail::check_norm("rms_norm", x, gamma, y, rows, dim, eps);
     if (rows == 0 || dim == 0) return;
-    simd_pick<cpu_nn::RmsNormFn>(cpu_nn::rms_norm_scalar, nullptr, cpu_nn::rms_norm_avx512)(x, gamma, y, rows, dim,
-                                                                                            eps);
+    simd_pick<cpu_nn::RmsNormFn>(cpu_nn::rms_norm_scalar, nullptr, cpu_nn::rms_norm_avx512)(
+        x, gamma, y, rows, dim, eps);
 }
 }  // namespace cpu
 

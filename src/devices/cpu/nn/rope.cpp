@@ -1,6 +1,6 @@
 // cpu::rope: bit-identical to the reference (same f32 cos/sin table from rope_cos_sin, exact f64
-// products, one rounding). Rotary cost is a few hundred FLOPs per row, so one portable variant serves
-// every SIMD level; the table is built once per call and shared by all rows.
+// products, one rounding). Rotary cost is a few hundred FLOPs per row, so one portable variant
+// serves every SIMD level; the table is built once per call and shared by all rows.
 #include <vector>
 
 #include "mempipe/ops/nn.h"
@@ -8,8 +8,8 @@
 
 namespace mempipe::cpu {
 
-void rope(float* x, int64_t rows, int64_t row_stride, int64_t rot_dim, int64_t position, const float* inv_freq,
-          RopeStyle style) {
+void rope(float* x, int64_t rows, int64_t row_stride, int64_t rot_dim, int64_t position,
+          const float* inv_freq, RopeStyle style) {
     nn_detail::check_rope(x, rows, row_stride, rot_dim, inv_freq);
     const int64_t half = rot_dim / 2;
     if (rows == 0 || half == 0) return;
@@ -17,7 +17,8 @@ void rope(float* x, int64_t rows, int64_t row_stride, int64_t rot_dim, int64_t p
     {
         std::vector<float> cf(static_cast<size_t>(half)), sf(static_cast<size_t>(half));
         rope_cos_sin(position, inv_freq, half, cf.data(), sf.data());
-        for (int64_t i = 0; i < half; ++i) c[size_t(i)] = cf[size_t(i)], s[size_t(i)] = sf[size_t(i)];
+        for (int64_t i = 0; i < half; ++i)
+            c[size_t(i)] = cf[size_t(i)], s[size_t(i)] = sf[size_t(i)];
     }
     for (int64_t r = 0; r < rows; ++r) {
         float* xr = x + r * row_stride;

@@ -75,10 +75,13 @@ void seer_compress_block(const uint16_t* k_block, const SeerGateShape& s, const 
     compress_one(pick(), k_block, s, w, inv_freq, position, k_comp_row, sc);
 }
 
-void seer_compress_blocks(const uint16_t* k, int64_t n_tokens, const SeerGateShape& s, const SeerGateWeights& w,
-                          const float* inv_freq, SeerKPosition where, uint16_t* k_comp) {
+void seer_compress_blocks(const uint16_t* k, int64_t n_tokens, int64_t first_token, const SeerGateShape& s,
+                          const SeerGateWeights& w, const float* inv_freq, SeerKPosition where, uint16_t* k_comp) {
     seer_detail::check_shape(s, "seer_compress_blocks");
     MEMPIPE_CHECK_ARG(n_tokens >= 0, "seer_compress_blocks: n_tokens must be ≥ 0, got {}", n_tokens);
+    MEMPIPE_CHECK_ARG(first_token >= 0 && first_token % s.block == 0,
+                      "seer_compress_blocks: first_token must be a non-negative multiple of the block size {}, got {}",
+                      s.block, first_token);
     const int64_t n_blocks = n_tokens / s.block;
     if (n_blocks == 0) return;
     seer_detail::check_weights(s, w, inv_freq, false, true, "seer_compress_blocks");
@@ -92,7 +95,7 @@ void seer_compress_blocks(const uint16_t* k, int64_t n_tokens, const SeerGateSha
 #pragma omp for schedule(static)
         for (int64_t b = 0; b < n_blocks; ++b)
             compress_one(kern, k + b * s.block * s.hkv * s.d, s, w, inv_freq,
-                         seer_detail::block_position(b, s.block, where), k_comp + b * s.hkv * s.d_gate, sc);
+                         first_token + seer_detail::block_position(b, s.block, where), k_comp + b * s.hkv * s.d_gate, sc);
     }
 }
 

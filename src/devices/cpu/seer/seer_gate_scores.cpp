@@ -1,9 +1,11 @@
 // CPU SeerAttention-R gate scores: entry point (checks, dispatch, threads) and the scalar variants.
 //
-// Plan of one call: the query projection (KV heads split over threads, bit-exact with the reference),
-// then blocks split over threads in contiguous ranges: pass 1 streams k_comp once and writes raw dots into
-// `scores` (each thread one sequential stream), pass 2 turns them into exp((dot − max)·scale) in cache,
-// pass 3 divides by the row sum. Passes 2 and 3 touch only [hkv × n_blocks] f32 (512 KB at 1M tokens).
+// Plan of one call: the query projection (bit-exact with the reference; ~1 MFLOP), then pass 1 streams
+// k_comp once and writes raw dots into `scores`, pass 2 takes each row's max, pass 3 turns the row into
+// exp((dot − max)·scale) and its sum, pass 4 divides by the sum. Passes 2-4 touch only [hkv × n_blocks]
+// f32 (512 KB at 1M tokens). Large inputs split the KV heads over threads: every thread runs all passes
+// for its heads (it reads its heads' contiguous part of each k_comp row), so there is no barrier and
+// each score row is normalised by one thread (equal rows give equal scores).
 #include <omp.h>
 
 #include <algorithm>
@@ -29,15 +31,16 @@ void query_scalar(const float* q_nope, const uint16_t* wq, const SeerGateShape& 
         linear_chain_scalar(q_nope + k * n_in, n_in, wq + k * n_in * s.d_gate, s.d_gate, qg + k * s.d_gate);
 }
 
-void pack_scalar(const float* qg, const SeerGateShape& s, float* qp) {
-    std::copy(qg, qg + s.hkv * s.d_gate, qp);
+void pack_scalar(const float* qg, const SeerGateShape& s, int64_t k0, int64_t k1, void* qp) {
+    std::copy(qg + k0 * s.d_gate, qg + k1 * s.d_gate, static_cast<float*>(qp) + k0 * s.d_gate);
 }
 
-void dots_scalar(const float* qg, const uint16_t* k_comp, int64_t n, const SeerGateShape& s, int64_t b0, int64_t b1,
-                 float* dots, float* mx, uint8_t* nan) {
+void dots_scalar(const void* qp, const uint16_t* k_comp, int64_t n, const SeerGateShape& s, int64_t k0, int64_t k1,
+                 float* dots) {
+    const auto* qg = static_cast<const float*>(qp);
     const int64_t hkv = s.hkv, dg = s.d_gate;
-    for (int64_t b = b0; b < b1; ++b) {
-        for (int64_t k = 0; k < hkv; ++k) {
+    for (int64_t b = 0; b < n; ++b)
+        for (int64_t k = k0; k < k1; ++k) {
             const uint16_t* kc = k_comp + (b * hkv + k) * dg;
             const float* q = qg + k * dg;
             float acc = 0.0f;
@@ -46,10 +49,16 @@ void dots_scalar(const float* qg, const uint16_t* k_comp, int64_t n, const SeerG
                 acc = acc + p;
             }
             dots[k * n + b] = acc;
-            if (acc > mx[k]) mx[k] = acc;
-            if (std::isnan(acc)) nan[k] = 1;
         }
+}
+
+float max_scalar(const float* x, int64_t b0, int64_t b1, bool* has_nan) {
+    float m = -INFINITY;
+    for (int64_t b = b0; b < b1; ++b) {
+        if (std::isnan(x[b])) *has_nan = true;
+        else if (x[b] > m) m = x[b];
     }
+    return m;
 }
 
 float exp_scalar(float* x, int64_t b0, int64_t b1, float m, float scale) {
@@ -68,20 +77,14 @@ void norm_scalar(float* x, int64_t b0, int64_t b1, float sum) {
 
 }  // namespace
 
-const GateKernels kGateScalar{query_scalar, pack_scalar, dots_scalar, exp_scalar, norm_scalar};
+const GateKernels kGateScalar{query_scalar, pack_scalar, dots_scalar, max_scalar, exp_scalar, norm_scalar};
 
 }  // namespace seer_kernels
 
 namespace {
-constexpr int64_t kParallelMinBlocks = 512;  // below this one thread is faster than waking a second
-constexpr int64_t kRangeAlign = 16;          // thread ranges start on 16-block boundaries (one zmm of scores)
-
-// [begin, end) of part t of n items split in `parts` contiguous, kRangeAlign-aligned ranges.
-std::pair<int64_t, int64_t> part_range(int64_t n, int parts, int t) {
-    int64_t chunk = (n + parts - 1) / parts;
-    chunk = (chunk + kRangeAlign - 1) / kRangeAlign * kRangeAlign;
-    return {std::min(n, chunk * t), std::min(n, chunk * (t + 1))};
-}
+// Below this many blocks (64K tokens) one thread does everything: a second thread's fork/join costs
+// more than it saves.
+constexpr int64_t kParallelMinBlocks = 1024;
 }  // namespace
 
 void seer_gate_scores(const float* q_nope, const uint16_t* k_comp, int64_t n_blocks, const SeerGateShape& s,
@@ -101,48 +104,32 @@ void seer_gate_scores(const float* q_nope, const uint16_t* k_comp, int64_t n_blo
 
     const int64_t hkv = s.hkv, dg = s.d_gate, n = n_blocks;
     const float scale = float(1.0 / std::sqrt(double(dg)));
-    const int nt = n >= kParallelMinBlocks ? std::max(1, num_threads()) : 1;
-    std::vector<float> qg(size_t(hkv * dg)), qp(size_t(hkv * dg)), c(size_t(dg / 2)), sn(size_t(dg / 2));
-    std::vector<float> mx(size_t(nt * hkv), -INFINITY), sums(size_t(nt * hkv), 0.0f);
-    std::vector<uint8_t> nan(size_t(nt * hkv), 0);
+    std::vector<float> qg(size_t(hkv * dg)), qp(size_t(2 * hkv * dg)), c(size_t(dg / 2)), sn(size_t(dg / 2));
     if (inv_freq) seer_detail::rope_cos_sin(inv_freq, dg / 2, position, c.data(), sn.data());
-
-#pragma omp parallel num_threads(nt)
-    {
-        const int t = omp_get_thread_num(), parts = omp_get_num_threads();
-        // Query projection + norm + RoPE, KV heads split over threads.
-        int64_t k0 = hkv * t / parts, k1 = hkv * (t + 1) / parts;
+    // Threads split the KV heads: each computes its heads' query, streams their k_comp columns and
+    // normalises their score rows; no synchronisation, and each row is produced by one thread.
+    const int nt = n >= kParallelMinBlocks ? int(std::min<int64_t>(std::max(1, num_threads()), hkv)) : 1;
+    auto work = [&](int t, int parts) {
+        const int64_t k0 = hkv * t / parts, k1 = hkv * (t + 1) / parts;
         kern->query(q_nope, w.wq, s, k0, k1, qg.data());
         for (int64_t k = k0; k < k1; ++k)
             seer_detail::finish_row(qg.data() + k * dg, s, w.q_norm, inv_freq ? c.data() : nullptr, sn.data());
-#pragma omp barrier
-#pragma omp single
-        kern->pack(qg.data(), s, qp.data());
-
-        auto [b0, b1] = part_range(n, parts, t);
-        float* my_mx = mx.data() + t * hkv;
-        uint8_t* my_nan = nan.data() + t * hkv;
-        kern->dots(qp.data(), k_comp, n, s, b0, b1, scores, my_mx, my_nan);
-#pragma omp barrier
-        for (int64_t k = 0; k < hkv; ++k) {
-            float m = -INFINITY;
-            for (int u = 0; u < parts; ++u) m = std::max(m, mx[size_t(u * hkv + k)]);
-            sums[size_t(t * hkv + k)] = kern->exp(scores + k * n, b0, b1, m, scale);
+        kern->pack(qg.data(), s, k0, k1, qp.data());
+        kern->dots(qp.data(), k_comp, n, s, k0, k1, scores);
+        for (int64_t k = k0; k < k1; ++k) {
+            float* x = scores + k * n;
+            bool nan = false;
+            float m = kern->max(x, 0, n, &nan);
+            if (nan) std::fill(x, x + n, NAN);
+            else kern->norm(x, 0, n, kern->exp(x, 0, n, m, scale));
         }
-#pragma omp barrier
-        for (int64_t k = 0; k < hkv; ++k) {
-            float sum = 0.0f;
-            bool any_nan = false;
-            for (int u = 0; u < parts; ++u) {
-                sum += sums[size_t(u * hkv + k)];
-                any_nan |= nan[size_t(u * hkv + k)] != 0;
-            }
-            if (any_nan)
-                std::fill(scores + k * n + b0, scores + k * n + b1, NAN);
-            else
-                kern->norm(scores + k * n, b0, b1, sum);
-        }
+    };
+    if (nt == 1) {
+        work(0, 1);
+        return;
     }
+#pragma omp parallel num_threads(nt)
+    work(omp_get_thread_num(), omp_get_num_threads());
 }
 
 }  // namespace mempipe::cpu

@@ -1,10 +1,12 @@
 // AVX-512 SeerAttention-R gate scores.
 //
-// Dots: each k_comp row (d_gate bf16) is read as 32-element zmm loads; the even elements are the low
-// halves of the 32-bit lanes (`<< 16` makes them f32) and the odd elements the high halves (`& 0xffff0000`),
-// so the query is packed once per call into [even 16 | odd 16] per 32-element chunk and each chunk costs
-// one load, a shift, an and and two FMAs. Eight KV heads are reduced together (one 8-way transpose-add).
-// Every (block, head) dot follows the same instruction sequence, so equal rows give equal scores.
+// Dots with AVX512-BF16: the f32 query qg is split exactly into three bf16 parts (hi = qg truncated to
+// bf16, mid = the remainder truncated, lo = the rest: 8 + 8 + 8 significand bits), so
+// qg·k = hi·k + mid·k + lo·k with every bf16 × bf16 product exact, and `vdpbf16ps` reads k_comp rows as
+// they are stored (no widening): three dot instructions per 32 elements, accumulation in f32. Blocks are
+// taken 8 at a time per KV head so each query load serves 8 rows; the 8 row sums are reduced together
+// (one transpose-add) into 8 consecutive scores of the head's row, stored with one vector store. Every
+// (block, head) dot runs the same instruction sequence, so equal rows give equal scores.
 // exp: Cephes-style expf (range reduction by ln 2, degree-5 polynomial, scalef), ~1 ulp for x ≤ 0.
 // GCC 12 reports its own _mm512_undefined_* placeholders inside the intrinsics as uninitialised.
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -13,8 +15,8 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstring>
 
-#include "mempipe/core/dtype.h"
 #include "seer_gate_scores_kernels.h"
 #include "seer_linear_kernels.h"
 
@@ -31,32 +33,43 @@ void query_avx512(const float* q_nope, const uint16_t* wq, const SeerGateShape& 
         linear_chain_avx512(q_nope + k * n_in, n_in, wq + k * n_in * s.d_gate, s.d_gate, qg + k * s.d_gate);
 }
 
-void pack_avx512(const float* qg, const SeerGateShape& s, float* qp) {
-    const int64_t total = s.hkv * s.d_gate;  // d_gate % 32 == 0
-    for (int64_t c = 0; c < total; c += 32)
-        for (int e = 0; e < 16; ++e) {
-            qp[c + e] = qg[c + 2 * e];
-            qp[c + 16 + e] = qg[c + 2 * e + 1];
-        }
+inline uint32_t bits(float x) {
+    uint32_t u;
+    std::memcpy(&u, &x, sizeof(u));
+    return u;
+}
+inline float from_bits(uint32_t u) {
+    float x;
+    std::memcpy(&x, &u, sizeof(x));
+    return x;
 }
 
-// Σ of one (block, head) row: NC chunks of 32 bf16 against the packed query.
-inline __m512 row_dot(const uint16_t* kc, const float* qp, int64_t nc) {
-    const __m512i hi_mask = _mm512_set1_epi32(int(0xFFFF0000u));
-    __m512 acc = _mm512_setzero_ps();
-    for (int64_t c = 0; c < nc; ++c) {
-        __m512i x = _mm512_loadu_si512(kc + 32 * c);
-        __m512 even = _mm512_castsi512_ps(_mm512_slli_epi32(x, 16));
-        __m512 odd = _mm512_castsi512_ps(_mm512_and_si512(x, hi_mask));
-        acc = _mm512_fmadd_ps(even, _mm512_loadu_ps(qp + 32 * c), acc);
-        acc = _mm512_fmadd_ps(odd, _mm512_loadu_ps(qp + 32 * c + 16), acc);
-    }
-    return acc;
+// qp: [hkv × 3 × d_gate] bf16 = per head (hi, mid, lo) with qg = hi + mid + lo exactly (finite qg).
+void pack_avx512(const float* qg, const SeerGateShape& s, int64_t k0, int64_t k1, void* out) {
+    auto* qp = static_cast<uint16_t*>(out);
+    const int64_t dg = s.d_gate;
+    for (int64_t h = k0; h < k1; ++h)
+        for (int64_t o = 0; o < dg; ++o) {
+            float q = qg[h * dg + o];
+            uint16_t* dst = qp + h * 3 * dg + o;
+            if (!std::isfinite(q)) {
+                dst[0] = uint16_t(bits(q) >> 16) | (std::isnan(q) ? 0x0040 : 0);  // keep NaN a NaN
+                dst[dg] = dst[2 * dg] = 0;
+                continue;
+            }
+            uint32_t hi = bits(q) & 0xFFFF0000u;
+            float r1 = q - from_bits(hi);  // exact: the low 16 significand bits of q
+            uint32_t mid = bits(r1) & 0xFFFF0000u;
+            float r2 = r1 - from_bits(mid);  // exact, ≤ 8 significant bits: a bf16 value
+            dst[0] = uint16_t(hi >> 16);
+            dst[dg] = uint16_t(mid >> 16);
+            dst[2 * dg] = uint16_t(bits(r2) >> 16);
+        }
 }
 
 inline __m256 fold(__m512 a) { return _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1)); }
 
-// [Σ a0, Σ a1, …, Σ a7].
+// [Σ a0, Σ a1, …, Σ a7], the same addition tree for every input.
 inline __m256 reduce8(const __m512 a[8]) {
     __m256 t01 = _mm256_hadd_ps(fold(a[0]), fold(a[1]));
     __m256 t23 = _mm256_hadd_ps(fold(a[2]), fold(a[3]));
@@ -67,38 +80,67 @@ inline __m256 reduce8(const __m512 a[8]) {
     return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
 }
 
-void dots_avx512(const float* qp, const uint16_t* k_comp, int64_t n, const SeerGateShape& s, int64_t b0,
-                 int64_t b1, float* dots, float* mx, uint8_t* nan) {
-    const int64_t hkv = s.hkv, dg = s.d_gate, nc = dg / 32, groups = hkv / 8;
-    alignas(32) float tmp[8];
-    for (int64_t b = b0; b < b1; ++b) {
-        const uint16_t* row = k_comp + b * hkv * dg;
-        for (int64_t gi = 0; gi < groups; ++gi) {
-            __m512 acc[8];
-            for (int h = 0; h < 8; ++h) acc[h] = row_dot(row + (gi * 8 + h) * dg, qp + (gi * 8 + h) * dg, nc);
-            _mm256_store_ps(tmp, reduce8(acc));
-            for (int h = 0; h < 8; ++h) {
-                int64_t k = gi * 8 + h;
-                dots[k * n + b] = tmp[h];
-                if (tmp[h] > mx[k]) mx[k] = tmp[h];
-                if (std::isnan(tmp[h])) nan[k] = 1;
-            }
+// Dots of M ≤ 8 consecutive blocks (rows kc + j·row_stride, j < M) with one head's query parts.
+template <int M>
+inline __m256 tile_dots(const uint16_t* kc, int64_t row_stride, const uint16_t* qh, int64_t dg) {
+    __m512 acc[8];
+    for (int j = 0; j < 8; ++j) acc[j] = _mm512_setzero_ps();
+    for (int64_t c = 0; c < dg; c += 32) {
+        __m512bh q0 = (__m512bh)_mm512_loadu_si512(qh + c);
+        __m512bh q1 = (__m512bh)_mm512_loadu_si512(qh + dg + c);
+        __m512bh q2 = (__m512bh)_mm512_loadu_si512(qh + 2 * dg + c);
+        for (int j = 0; j < M; ++j) {
+            __m512bh x = (__m512bh)_mm512_loadu_si512(kc + j * row_stride + c);
+            acc[j] = _mm512_dpbf16_ps(acc[j], x, q0);
+            acc[j] = _mm512_dpbf16_ps(acc[j], x, q1);
+            acc[j] = _mm512_dpbf16_ps(acc[j], x, q2);
         }
-        for (int64_t k = groups * 8; k < hkv; ++k) {
-            float v = _mm512_reduce_add_ps(row_dot(row + k * dg, qp + k * dg, nc));
-            dots[k * n + b] = v;
-            if (v > mx[k]) mx[k] = v;
-            if (std::isnan(v)) nan[k] = 1;
-        }
+    }
+    return reduce8(acc);
+}
+
+using TileDotsFn = __m256 (*)(const uint16_t*, int64_t, const uint16_t*, int64_t);
+constexpr TileDotsFn kTileDots[9] = {nullptr,       tile_dots<1>, tile_dots<2>, tile_dots<3>, tile_dots<4>,
+                                     tile_dots<5>, tile_dots<6>, tile_dots<7>, tile_dots<8>};
+
+void dots_avx512(const void* qp_, const uint16_t* k_comp, int64_t n, const SeerGateShape& s, int64_t k0, int64_t k1,
+                 float* dots) {
+    const auto* qp = static_cast<const uint16_t*>(qp_);
+    const int64_t hkv = s.hkv, dg = s.d_gate, row = hkv * dg;
+    int64_t b = 0;
+    for (; b + 8 <= n; b += 8) {
+        const uint16_t* tile = k_comp + b * row;
+        for (int64_t h = k0; h < k1; ++h)
+            _mm256_storeu_ps(dots + h * n + b, tile_dots<8>(tile + h * dg, row, qp + h * 3 * dg, dg));
+    }
+    if (b < n) {
+        const int m = int(n - b);
+        const uint16_t* tile = k_comp + b * row;
+        for (int64_t h = k0; h < k1; ++h)
+            _mm256_mask_storeu_ps(dots + h * n + b, __mmask8((1u << m) - 1),
+                                  kTileDots[m](tile + h * dg, row, qp + h * 3 * dg, dg));
     }
 }
 
-// e^x for x ≤ 0 (x ≥ −104 after clamping: smaller values give 0 through scalef's underflow).
+float max_avx512(const float* x, int64_t b0, int64_t b1, bool* has_nan) {
+    __m512 m = _mm512_set1_ps(-INFINITY);
+    __mmask16 nan = 0;
+    for (int64_t b = b0; b < b1; b += 16) {
+        __mmask16 live = tail_mask(b1 - b);
+        __m512 v = _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), live, x + b);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        m = _mm512_max_ps(v, m);  // NaN in v: keeps m
+    }
+    if (nan) *has_nan = true;
+    return _mm512_reduce_max_ps(m);
+}
+
+// e^x for x ≤ 0 (clamped at −104, below which scalef underflows to 0).
 inline __m512 exp_neg(__m512 x) {
     const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
     const __m512 ln2_hi = _mm512_set1_ps(0.693359375f);
     const __m512 ln2_lo = _mm512_set1_ps(-2.12194440e-4f);
-    x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);
+    x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);  // NaN in x: stays NaN (second operand)
     __m512 nf = _mm512_roundscale_ps(_mm512_mul_ps(x, log2e), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512 r = _mm512_fnmadd_ps(nf, ln2_hi, x);
     r = _mm512_fnmadd_ps(nf, ln2_lo, r);
@@ -136,6 +178,6 @@ void norm_avx512(float* x, int64_t b0, int64_t b1, float sum) {
 
 }  // namespace
 
-const GateKernels kGateAvx512{query_avx512, pack_avx512, dots_avx512, exp_avx512, norm_avx512};
+const GateKernels kGateAvx512{query_avx512, pack_avx512, dots_avx512, max_avx512, exp_avx512, norm_avx512};
 
 }  // namespace mempipe::cpu::seer_kernels

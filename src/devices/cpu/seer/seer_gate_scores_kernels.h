@@ -1,5 +1,5 @@
 // Variants of the SeerAttention-R gate scores: the query projection, the streaming dot-product pass over
-// k_comp and the softmax passes. The entry point (seer_gate_scores.cpp) splits blocks over threads.
+// k_comp and the softmax passes. The entry point (seer_gate_scores.cpp) splits KV heads over threads.
 #pragma once
 
 #include <cstdint>
@@ -12,22 +12,25 @@ namespace mempipe::cpu::seer_kernels {
 // q_nope: [hq × d] f32; wq: [hkv × g × d × d_gate] bf16; qg: [hkv × d_gate] f32.
 using GateQueryFn = void (*)(const float* q_nope, const uint16_t* wq, const SeerGateShape& s, int64_t k0,
                              int64_t k1, float* qg);
-// Raw dots for blocks [b0, b1): dots[k·n + b] = qg[k] · k_comp[b, k] (unscaled f32). mx: [hkv] running max
-// (NaN dots ignored), nan: [hkv] set to 1 where a dot is NaN. qg_packed is the variant's own layout of qg
-// made by `pack`; k_comp: [n × hkv × d_gate] bf16.
-using GateDotsFn = void (*)(const float* qg_packed, const uint16_t* k_comp, int64_t n, const SeerGateShape& s,
-                            int64_t b0, int64_t b1, float* dots, float* mx, uint8_t* nan);
-// qg: [hkv × d_gate] → qg_packed: [hkv × d_gate] in the layout the dots variant reads.
-using GatePackFn = void (*)(const float* qg, const SeerGateShape& s, float* qg_packed);
-// Row k over [b0, b1): e = exp((x − m) · scale) in place; returns Σ e (f32).
+// qg: [hkv × d_gate] f32 → qp: the variant's layout of the query (at most 8·hkv·d_gate bytes), for KV
+// heads [k0, k1).
+using GatePackFn = void (*)(const float* qg, const SeerGateShape& s, int64_t k0, int64_t k1, void* qp);
+// Raw dots of KV heads [k0, k1) over all n blocks: dots[k·n + b] = qg[k] · k_comp[b, k] (unscaled f32).
+// qp: made by `pack`; k_comp: [n × hkv × d_gate] bf16; dots: [hkv × n] f32.
+using GateDotsFn = void (*)(const void* qp, const uint16_t* k_comp, int64_t n, const SeerGateShape& s, int64_t k0,
+                            int64_t k1, float* dots);
+// Max of x[b0, b1) ignoring NaN (−inf if none); *has_nan set when a NaN is present.
+using GateMaxFn = float (*)(const float* x, int64_t b0, int64_t b1, bool* has_nan);
+// x[b0, b1): e = exp((x − m) · scale) in place; returns Σ e (f32).
 using GateExpFn = float (*)(float* x, int64_t b0, int64_t b1, float m, float scale);
-// Row over [b0, b1): x /= sum.
+// x[b0, b1) /= sum.
 using GateNormFn = void (*)(float* x, int64_t b0, int64_t b1, float sum);
 
 struct GateKernels {
     GateQueryFn query;
     GatePackFn pack;
     GateDotsFn dots;
+    GateMaxFn max;
     GateExpFn exp;
     GateNormFn norm;
 };

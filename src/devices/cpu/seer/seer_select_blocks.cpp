@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 
@@ -50,6 +51,19 @@ void SelectBuffer::shrink() {
     }
 }
 
+float group_floor_scalar(const float* x, int64_t n, int64_t k) {
+    const int64_t size = n / k;
+    float floor = INFINITY;
+    for (int64_t g = 0; g < k; ++g) {
+        const int64_t end = g == k - 1 ? n : (g + 1) * size;
+        float m = -INFINITY;
+        for (int64_t b = g * size; b < end; ++b)
+            if (x[b] > m) m = x[b];
+        floor = std::min(floor, m);
+    }
+    return floor;
+}
+
 void filter_top_scalar(const float* x, int64_t begin, int64_t n, SelectBuffer& buf) {
     const int64_t cap = int64_t(buf.values.size());
     for (int64_t b = begin; b < n; ++b) {
@@ -76,8 +90,10 @@ int64_t filter_above_scalar(const float* x, int64_t n, float tau, int32_t* out) 
 namespace {
 using seer_kernels::SelectBuffer;
 using seer_kernels::SelectKernels;
-constexpr SelectKernels kScalar{seer_kernels::filter_top_scalar, seer_kernels::filter_above_scalar};
-constexpr SelectKernels kAvx512{seer_kernels::filter_top_avx512, seer_kernels::filter_above_avx512};
+constexpr SelectKernels kScalar{seer_kernels::group_floor_scalar, seer_kernels::filter_top_scalar,
+                                seer_kernels::filter_above_scalar};
+constexpr SelectKernels kAvx512{seer_kernels::group_floor_avx512, seer_kernels::filter_top_avx512,
+                                seer_kernels::filter_above_avx512};
 constexpr int64_t kParallelMinScores = 1 << 16;  // hkv · n_blocks below this: one thread
 
 // One KV head: the selected blocks ascending into row[0, width), −1 padded; returns the count.
@@ -95,14 +111,23 @@ int64_t select_row(const SelectKernels* kern, const float* x, int64_t n, const S
             m = kern->above(x, n, p.threshold, list);
         } else if (p.budget_blocks > 0) {
             const int64_t k = p.budget_blocks;
-            buf.reset(k, std::max<int64_t>(2 * k, k + 1024));
-            for (int64_t b = 0; b < k; ++b) {
-                buf.values[size_t(b)] = x[b];
-                buf.indices[size_t(b)] = int32_t(b);
+            buf.reset(k, k + std::max<int64_t>(k, 256));
+            const float t0 = kern->floor(x, n, k);
+            if (t0 > -INFINITY) {
+                // Keep scores ≥ t0: the strict bar just below it.
+                buf.floor = std::nextafter(t0, -INFINITY);
+                kern->top(x, 0, n, buf);
+            } else {
+                // A group with no number (all NaN / −inf): NaN ranks as −inf, so seed with the first k
+                // blocks and let the bar rise from their k-th best.
+                for (int64_t b = 0; b < k; ++b) {
+                    buf.values[size_t(b)] = x[b];
+                    buf.indices[size_t(b)] = int32_t(b);
+                }
+                buf.size = k;
+                buf.shrink();
+                kern->top(x, k, n, buf);
             }
-            buf.size = k;
-            buf.shrink();  // sets the floor to the k-th best of the seed
-            kern->top(x, k, n, buf);
             buf.shrink();
             std::copy(buf.indices.begin(), buf.indices.begin() + buf.size, list);
             m = buf.size;

@@ -6,6 +6,9 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "seer_select_blocks_kernels.h"
 
 namespace mempipe::cpu::seer_kernels {
@@ -15,6 +18,20 @@ inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? __mmask16(0xFFFF)
 // Not a namespace-scope constant: its initialiser would run AVX-512 code at start-up on any CPU.
 inline __m512i iota() { return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
 }  // namespace
+
+float group_floor_avx512(const float* x, int64_t n, int64_t k) {
+    const int64_t size = n / k;
+    const __m512 ninf = _mm512_set1_ps(-INFINITY);
+    float floor = INFINITY;
+    for (int64_t g = 0; g < k; ++g) {
+        const int64_t begin = g * size, end = g == k - 1 ? n : begin + size;
+        __m512 m = ninf;
+        for (int64_t b = begin; b < end; b += 16)
+            m = _mm512_max_ps(_mm512_mask_loadu_ps(ninf, tail_mask(end - b), x + b), m);  // NaN: keeps m
+        floor = std::min(floor, _mm512_reduce_max_ps(m));
+    }
+    return floor;
+}
 
 void filter_top_avx512(const float* x, int64_t begin, int64_t n, SelectBuffer& buf) {
     const int64_t cap = int64_t(buf.values.size());

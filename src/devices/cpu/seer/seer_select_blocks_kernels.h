@@ -1,7 +1,10 @@
-// Variants of the SeerAttention-R block selection. Both scan a row of scores once: the top-k path keeps a
-// candidate buffer of (score, index) pairs above a running threshold T (the k-th best kept so far; a
-// later block equal to T loses the tie to the lower index, so only scores > T are kept) and shrinks it
-// with a partial sort when it fills; the threshold path keeps scores > τ.
+// Variants of the SeerAttention-R block selection. The top-k path first bounds the k-th best score from
+// below without sorting: split the row into k groups, T0 = the smallest group maximum (k distinct
+// scores are ≥ T0, so every top-k score is ≥ T0; for scores in random order about k·ln k pass). It
+// then scans the row once, keeping (score, index) pairs ≥ T0 in a candidate buffer; when the buffer
+// fills it is shrunk to the best k by a partial sort and the bar rises to the k-th best kept (a later
+// block equal to it loses the tie to the lower index, so from then on only scores > bar are kept).
+// The threshold path keeps scores > τ.
 #pragma once
 
 #include <cstdint>
@@ -22,17 +25,23 @@ struct SelectBuffer {
     void shrink();
 };
 
+// min over the k groups g = [g·⌊n/k⌋, …) (the last group takes the rest) of the group's max; NaN is
+// ignored (an all-NaN group has max −inf). 1 ≤ k ≤ n.
+using GroupFloorFn = float (*)(const float* x, int64_t n, int64_t k);
 // Scans x[begin, n) appending every entry > buf.floor, shrinking when full (size ≥ capacity − 16).
 using FilterTopFn = void (*)(const float* x, int64_t begin, int64_t n, SelectBuffer& buf);
 // Writes the indices b in [0, n) with x[b] > tau, ascending, to out; returns the count.
 using FilterAboveFn = int64_t (*)(const float* x, int64_t n, float tau, int32_t* out);
 
+float group_floor_scalar(const float* x, int64_t n, int64_t k);
+float group_floor_avx512(const float* x, int64_t n, int64_t k);
 void filter_top_scalar(const float* x, int64_t begin, int64_t n, SelectBuffer& buf);
 void filter_top_avx512(const float* x, int64_t begin, int64_t n, SelectBuffer& buf);
 int64_t filter_above_scalar(const float* x, int64_t n, float tau, int32_t* out);
 int64_t filter_above_avx512(const float* x, int64_t n, float tau, int32_t* out);
 
 struct SelectKernels {
+    GroupFloorFn floor;
     FilterTopFn top;
     FilterAboveFn above;
 };

@@ -1,5 +1,5 @@
-// CPU top_k: per-thread streaming-threshold scans (see top_k_kernels.h), per-thread exact selection and
-// sort, then a k-way merge of the sorted runs on the calling thread.
+// CPU top_k: per-thread streaming-threshold scans (see top_k_kernels.h), per-thread exact selection
+// and sort, then a k-way merge of the sorted runs on the calling thread.
 #include "mempipe/ops/top_k.h"
 
 #include <omp.h>
@@ -53,15 +53,18 @@ ScanResult scan_scalar(const float* x, int64_t begin, int64_t end, int64_t k, in
 
 namespace {
 
-constexpr int64_t kMinPerThread = 1 << 16;  // below this a range is scanned by one thread
+constexpr int64_t kMinPerThread = 1 << 16;    // below this a range is scanned by one thread
 constexpr size_t kKeepArenaBytes = 8u << 20;  // scratch above this is freed after the call
 
-constexpr int64_t kLine = 16;            // floats per cache line
-constexpr int64_t kSampleWords = 4096;   // sample size of sample_threshold (256 cache lines)
+constexpr int64_t kLine = 16;           // floats per cache line
+constexpr int64_t kSampleWords = 4096;  // sample size of sample_threshold (256 cache lines)
 
-int64_t buffer_cap(int64_t k) { return std::max<int64_t>(4 * k, 512); }
+int64_t buffer_cap(int64_t k) {
+    return std::max<int64_t>(4 * k, 512);
+}
 
-// Scratch reused across calls on the same calling thread (an OpenMP worker in top_k_rows has its own).
+// Scratch reused across calls on the same calling thread (an OpenMP worker in top_k_rows has its
+// own).
 struct Scratch {
     Buffer<std::byte> arena;
     std::byte* get(size_t bytes) {
@@ -74,10 +77,12 @@ struct Scratch {
 };
 thread_local Scratch tls_scratch;
 
-// The sample threshold S of a scan of x[begin, end): the r-th largest of kSampleLines cache lines spread
-// over the range, with r chosen so that about 2k·widen elements of the range are expected to be ≥ S.
-// Returns −inf (keep everything) when the range is too small or k too large for a sample to help.
-float sample_threshold(const float* x, int64_t begin, int64_t end, int64_t k, int64_t widen, uint32_t* keys) {
+// The sample threshold S of a scan of x[begin, end): the r-th largest of kSampleLines cache lines
+// spread over the range, with r chosen so that about 2k·widen elements of the range are expected to
+// be ≥ S. Returns −inf (keep everything) when the range is too small or k too large for a sample to
+// help.
+float sample_threshold(const float* x, int64_t begin, int64_t end, int64_t k, int64_t widen,
+                       uint32_t* keys) {
     constexpr int64_t kSampleLines = kSampleWords / kLine, kSamples = kSampleWords;
     const float none = -std::numeric_limits<float>::infinity();
     int64_t len = end - begin;
@@ -95,8 +100,8 @@ float sample_threshold(const float* x, int64_t begin, int64_t end, int64_t k, in
 // Scans x[begin, end) and leaves its top-min(k, len) as sorted keys (see sort_desc) in `keys`.
 int64_t scan_range(ScanFn scan, const float* x, int64_t begin, int64_t end, int64_t k, int64_t cap,
                    float* values, int32_t* indices, uint32_t* scratch, uint64_t* keys) {
-    // A sample threshold that turns out too high (fewer than k elements ≥ S: a skewed or sorted range)
-    // is lowered 8× in rank and the range rescanned; S = −inf always succeeds.
+    // A sample threshold that turns out too high (fewer than k elements ≥ S: a skewed or sorted
+    // range) is lowered 8× in rank and the range rescanned; S = −inf always succeeds.
     const float none = -std::numeric_limits<float>::infinity();
     ScanResult r;
     for (int64_t widen = 1;; widen *= 8) {
@@ -117,7 +122,8 @@ void write_outputs(const float* x, const uint64_t* const* runs, const int64_t* r
     for (; j < k; ++j) {
         int best = -1;
         for (int r = 0; r < n_runs; ++r)
-            if (pos[r] < run_len[r] && (best < 0 || runs[r][pos[r]] > runs[best][pos[best]])) best = r;
+            if (pos[r] < run_len[r] && (best < 0 || runs[r][pos[r]] > runs[best][pos[best]]))
+                best = r;
         if (best < 0) break;
         int32_t i = int32_t(~uint32_t(runs[best][pos[best]]));
         ++pos[best];
@@ -137,8 +143,8 @@ void top_k_row(ScanFn scan, const float* x, int64_t n, int64_t k, float* out_val
     int64_t kk = std::min(k, n);
     int64_t cap = buffer_cap(kk);
     int parts = int(std::clamp<int64_t>(n / kMinPerThread, 1, std::min(threads, 64)));
-    // Per part: candidate values + indices (cap + slack), scratch words (select: 2 per slot, sort: 4 per
-    // slot, sample: kSampleWords), sorted keys.
+    // Per part: candidate values + indices (cap + slack), scratch words (select: 2 per slot, sort:
+    // 4 per slot, sample: kSampleWords), sorted keys.
     int64_t slot = std::min(cap, n) + kScanSlack;
     size_t scratch_words = size_t(std::max<int64_t>(4 * slot, kSampleWords));
     size_t per_part = size_t(slot) * (4 + 4 + 8) + scratch_words * 4;
@@ -166,18 +172,23 @@ void top_k_row(ScanFn scan, const float* x, int64_t n, int64_t k, float* out_val
 }
 
 void check_args(const float* x, int64_t rows, int64_t n, int64_t k, const int32_t* out_indices) {
-    MEMPIPE_CHECK_ARG(rows >= 0 && n >= 0 && k >= 0, "top_k: rows, n and k must be ≥ 0, got rows={} n={} k={}",
-                      rows, n, k);
+    MEMPIPE_CHECK_ARG(rows >= 0 && n >= 0 && k >= 0,
+                      "top_k: rows, n and k must be ≥ 0, got rows={} n={} k={}", rows, n, k);
     MEMPIPE_CHECK_ARG(n <= std::numeric_limits<int32_t>::max(),
                       "top_k: n={} exceeds the int32 index range; split the row", n);
-    MEMPIPE_CHECK_ARG(rows == 0 || n == 0 || x != nullptr, "top_k: x is null with rows={} n={}", rows, n);
+    MEMPIPE_CHECK_ARG(rows == 0 || n == 0 || x != nullptr, "top_k: x is null with rows={} n={}",
+                      rows, n);
     MEMPIPE_CHECK_ARG(rows == 0 || k == 0 || out_indices != nullptr,
                       "top_k: out_indices must be non-null when k={} > 0", k);
 }
 
-ScanFn pick_scan() { return simd_pick<ScanFn>(scan_scalar, scan_avx2, scan_avx512); }
+ScanFn pick_scan() {
+    return simd_pick<ScanFn>(scan_scalar, scan_avx2, scan_avx512);
+}
 
-int available_threads() { return omp_in_parallel() ? 1 : num_threads(); }
+int available_threads() {
+    return omp_in_parallel() ? 1 : num_threads();
+}
 
 }  // namespace
 
@@ -193,7 +204,8 @@ void top_k_rows(const float* x, int64_t rows, int64_t n, int64_t k, float* out_v
     ScanFn scan = pick_scan();
     int threads = available_threads();
     auto row = [&](int64_t r, int t) {
-        top_k_row(scan, x + r * n, n, k, out_values ? out_values + r * k : nullptr, out_indices + r * k, t);
+        top_k_row(scan, x + r * n, n, k, out_values ? out_values + r * k : nullptr,
+                  out_indices + r * k, t);
     };
     if (rows >= threads && threads > 1) {
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)

@@ -22,7 +22,8 @@ inline void filter_block(const float* x, int64_t i, int64_t end, __m256 t, float
     }
     uint32_t m = 0;
     for (int j = 0; j < 4; ++j)
-        m |= uint32_t(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i + 8 * j), t, kCmp))) << (8 * j);
+        m |= uint32_t(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i + 8 * j), t, kCmp)))
+             << (8 * j);
     while (m) {
         int b = __builtin_ctz(m);
         m &= m - 1;

@@ -1,4 +1,5 @@
-// AVX-512 top-k scan: compare 64 elements against the threshold, compress survivors into the buffer.
+// AVX-512 top-k scan: compare 64 elements against the threshold, compress survivors into the
+// buffer.
 #include <immintrin.h>
 
 #include "top_k_kernels.h"
@@ -7,7 +8,8 @@ namespace mempipe::cpu::topk_detail {
 
 namespace {
 
-inline void append(__mmask16 m, __m512 v, __m512i idx, float* values, int32_t* indices, int64_t& count) {
+inline void append(__mmask16 m, __m512 v, __m512i idx, float* values, int32_t* indices,
+                   int64_t& count) {
     // Compress in registers and store all 16 lanes (the buffer has kScanSlack spare slots): a
     // compressing store to memory is microcoded and very slow on Zen 4.
     _mm512_storeu_ps(values + count, _mm512_maskz_compress_ps(m, v));
@@ -21,8 +23,8 @@ inline __mmask16 tail_mask(int64_t left) {
 
 // Appends the elements of x[i, min(i + 64, end)) that pass `x kCmp t`.
 template <int kCmp>
-inline void filter_block(const float* x, int64_t i, int64_t end, __m512 t, float* values, int32_t* indices,
-                         int64_t& count) {
+inline void filter_block(const float* x, int64_t i, int64_t end, __m512 t, float* values,
+                         int32_t* indices, int64_t& count) {
     const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     __m512 v[4];
     __mmask16 m[4];
@@ -40,8 +42,8 @@ inline void filter_block(const float* x, int64_t i, int64_t end, __m512 t, float
     }
     if ((m[0] | m[1] | m[2] | m[3]) == 0) return;
     for (int j = 0; j < 4; ++j)
-        append(m[j], v[j], _mm512_add_epi32(iota, _mm512_set1_epi32(int32_t(i + 16 * j))), values, indices,
-               count);
+        append(m[j], v[j], _mm512_add_epi32(iota, _mm512_set1_epi32(int32_t(i + 16 * j))), values,
+               indices, count);
 }
 
 }  // namespace
@@ -51,7 +53,8 @@ ScanResult scan_avx512(const float* x, int64_t begin, int64_t end, int64_t k, in
     ScanResult r;
     int64_t count = 0, i = begin;
     __m512 sv = _mm512_set1_ps(s);
-    for (; i < end && count < cap; i += 64) filter_block<_CMP_GE_OQ>(x, i, end, sv, values, indices, count);
+    for (; i < end && count < cap; i += 64)
+        filter_block<_CMP_GE_OQ>(x, i, end, sv, values, indices, count);
     if (count < cap) {
         r.count = count;
         return r;

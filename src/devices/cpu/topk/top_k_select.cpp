@@ -1,5 +1,5 @@
-// Exact stable selection (3-pass radix select on ordered float keys) and a stable radix sort, shared by
-// every SIMD level of the top-k scan.
+// Exact stable selection (3-pass radix select on ordered float keys) and a stable radix sort,
+// shared by every SIMD level of the top-k scan.
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -12,8 +12,8 @@ namespace {
 
 constexpr int64_t kRadixSortMin = 512;
 
-// Finds the digit (counting down from the top) where the running count reaches `rank`; updates rank to
-// the rank within that digit's bucket.
+// Finds the digit (counting down from the top) where the running count reaches `rank`; updates rank
+// to the rank within that digit's bucket.
 uint32_t find_digit(const uint32_t* hist, uint32_t top, int64_t& rank) {
     int64_t above = 0;
     uint32_t d = top;
@@ -24,7 +24,8 @@ uint32_t find_digit(const uint32_t* hist, uint32_t top, int64_t& rank) {
 
 }  // namespace
 
-int64_t select_stable(float* values, int32_t* indices, int64_t m, int64_t k, float* kth, uint32_t* scratch) {
+int64_t select_stable(float* values, int32_t* indices, int64_t m, int64_t k, float* kth,
+                      uint32_t* scratch) {
     if (m <= k) return m;
     if (k <= 0) return 0;
     uint32_t* keys = scratch;
@@ -65,15 +66,16 @@ int64_t select_stable(float* values, int32_t* indices, int64_t m, int64_t k, flo
     return out;
 }
 
-void sort_desc(const float* values, const int32_t* indices, int64_t m, uint64_t* keys, uint32_t* scratch) {
+void sort_desc(const float* values, const int32_t* indices, int64_t m, uint64_t* keys,
+               uint32_t* scratch) {
     if (m < kRadixSortMin) {  // a comparison sort beats three 2048-bucket passes on short runs
         for (int64_t i = 0; i < m; ++i)
             keys[i] = (uint64_t(ordered_key(values[i])) << 32) | uint32_t(~uint32_t(indices[i]));
         std::sort(keys, keys + m, std::greater<uint64_t>());
         return;
     }
-    // Stable LSD radix sort of ~ordered_key ascending (value descending), carrying the index; equal values
-    // keep their input order, which is index ascending.
+    // Stable LSD radix sort of ~ordered_key ascending (value descending), carrying the index; equal
+    // values keep their input order, which is index ascending.
     uint32_t* ka = scratch;
     uint32_t* ia = scratch + m;
     uint32_t* kb = scratch + 2 * m;
@@ -88,7 +90,8 @@ void sort_desc(const float* values, const int32_t* indices, int64_t m, uint64_t*
         int shift = kShift[pass];
         std::fill(hist, hist + 2048, 0u);
         for (int64_t i = 0; i < m; ++i) ++hist[(ka[i] >> shift) & 0x7ffu];
-        if (m > 0 && hist[(ka[0] >> shift) & 0x7ffu] == uint64_t(m)) continue;  // one bucket: order unchanged
+        if (m > 0 && hist[(ka[0] >> shift) & 0x7ffu] == uint64_t(m))
+            continue;  // one bucket: order unchanged
         uint32_t sum = 0;
         for (uint32_t& h : hist) {
             uint32_t c = h;
