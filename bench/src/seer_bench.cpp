@@ -1,14 +1,15 @@
 // bench_seer: SeerAttention-R decode gate, Relevancy + Retrieval (cpu::seer_gate_scores +
-// cpu::seer_select_blocks) vs the PyTorch gate (bench/peers/seer.py) on identical inputs, Qwen3-8B shapes
-// (32 q / 8 KV heads, d 128, d_gate 128, block 64), N = 128K and 1M tokens (+ ctx.sizes), token budget
-// 4096 (top-64 blocks) and threshold 1e-3.
+// cpu::seer_select_blocks) vs the PyTorch gate (bench/peers/seer.py) on identical inputs, Qwen3-8B
+// shapes (32 q / 8 KV heads, d 128, d_gate 128, block 64), N = 128K and 1M tokens (+ ctx.sizes),
+// token budget 4096 (top-64 blocks) and threshold 1e-3.
 //
-// Inputs: the K cache is synthesised chunk by chunk (random bf16 in [−1, 1)) and compressed with the
-// real Prepare op (cpu::seer_compress_blocks, block-end RoPE positions), so k_comp has the structure
-// the gate sees in decoding; the time of that setup pass is reported (extra.prepare_compress_all_s).
-// The roofline floor is the DRAM read of k_comp (n_blocks × 8 × 128 bf16); at 128K k_comp (4 MB) stays
-// in the last-level cache between repetitions, so `ours_s` can beat the DRAM floor there:
-// extra.ours_cold_s re-times our path after streaming 64 MB through the caches before every run.
+// Inputs: the K cache is synthesised chunk by chunk (random bf16 in [−1, 1)) and compressed with
+// the real Prepare op (cpu::seer_compress_blocks, block-end RoPE positions), so k_comp has the
+// structure the gate sees in decoding; the time of that setup pass is reported
+// (extra.prepare_compress_all_s). The roofline floor is the DRAM read of k_comp (n_blocks × 8 × 128
+// bf16); at 128K k_comp (4 MB) stays in the last-level cache between repetitions, so `ours_s` can
+// beat the DRAM floor there: extra.ours_cold_s re-times our path after streaming 64 MB through the
+// caches before every run.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -44,14 +45,17 @@ struct Gate {
         const int64_t g = kHq / kHkv;
         wq = Buffer<uint16_t>(size_t(kHkv * g * kD * kDg));
         wk = Buffer<uint16_t>(size_t(kHkv * 3 * kD * kDg));
-        synth_fill_bf16(wq.data(), int64_t(wq.size()), seed * 31 + 1, std::sqrt(3.0f / float(g * kD)));
-        synth_fill_bf16(wk.data(), int64_t(wk.size()), seed * 31 + 2, std::sqrt(3.0f / float(3 * kD)));
+        synth_fill_bf16(wq.data(), int64_t(wq.size()), seed * 31 + 1,
+                        std::sqrt(3.0f / float(g * kD)));
+        synth_fill_bf16(wk.data(), int64_t(wk.size()), seed * 31 + 2,
+                        std::sqrt(3.0f / float(3 * kD)));
         w = SeerGateWeights{wq.data(), wk.data(), nullptr, nullptr};
         inv_freq = rope_inv_freq(kDg, 1e6);
     }
 };
 
-// Fraction of our selected blocks that the peer selected too (over all KV heads), and rows identical.
+// Fraction of our selected blocks that the peer selected too (over all KV heads), and rows
+// identical.
 struct Agreement {
     double fraction = 0;
     int64_t rows_equal = 0;
@@ -113,8 +117,9 @@ std::vector<BenchRow> bench_seer(const BenchContext& ctx) {
             int64_t len = std::min(kChunkTokens, n - t0) / kBlock * kBlock;
             synth_fill_bf16(k_chunk.data(), len * kHkv * kD, ctx.seed * 7 + uint64_t(t0), 1.0f);
             Timer t;
-            cpu::seer_compress_blocks(k_chunk.data(), len, t0, gate.shape, gate.w, gate.inv_freq.data(),
-                                      SeerKPosition::BlockEnd, k_comp.data() + (t0 / kBlock) * row);
+            cpu::seer_compress_blocks(k_chunk.data(), len, t0, gate.shape, gate.w,
+                                      gate.inv_freq.data(), SeerKPosition::BlockEnd,
+                                      k_comp.data() + (t0 / kBlock) * row);
             compress_s += t.seconds();
         }
         Buffer<uint16_t> qb(size_t(kHq * kD));
@@ -130,9 +135,10 @@ std::vector<BenchRow> bench_seer(const BenchContext& ctx) {
             const int64_t width = seer_select_width(nb, p);
             Buffer<int32_t> sel(size_t(kHkv * width)), counts(size_t(kHkv) * 1);
             auto ours = [&] {
-                cpu::seer_gate_scores(q.data(), k_comp.data(), nb, gate.shape, gate.w, gate.inv_freq.data(), position,
-                                      scores.data());
-                cpu::seer_select_blocks(scores.data(), kHkv, nb, p, width, sel.data(), counts.data());
+                cpu::seer_gate_scores(q.data(), k_comp.data(), nb, gate.shape, gate.w,
+                                      gate.inv_freq.data(), position, scores.data());
+                cpu::seer_select_blocks(scores.data(), kHkv, nb, p, width, sel.data(),
+                                        counts.data());
             };
 
             BenchRow r;
@@ -142,7 +148,8 @@ std::vector<BenchRow> bench_seer(const BenchContext& ctx) {
             const double kc_bytes = double(nb * row) * 2.0;
             r.roofline_fraction =
                 limits.dram_read_gbs > 0 ? kc_bytes / (limits.dram_read_gbs * 1e9) / r.ours_s : 0;
-            r.limit = "DRAM read " + std::to_string(int(limits.dram_read_gbs + 0.5)) + " GB/s of k_comp";
+            r.limit =
+                "DRAM read " + std::to_string(int(limits.dram_read_gbs + 0.5)) + " GB/s of k_comp";
             r.extra["n_blocks"] = nb;
             r.extra["k_comp_bytes"] = kc_bytes;
             r.extra["ours_cold_s"] = cold_median(ours, ctx.repeats);
@@ -151,32 +158,39 @@ std::vector<BenchRow> bench_seer(const BenchContext& ctx) {
             int64_t selected = 0;
             for (int64_t h = 0; h < kHkv; ++h) selected += counts[size_t(h)];
             r.extra["blocks_selected_per_kv_head"] = double(selected) / double(kHkv);
-            if (budget) r.extra["budget_blocks"] = kBudgetBlocks;
-            else r.extra["threshold"] = kThreshold;
+            if (budget)
+                r.extra["budget_blocks"] = kBudgetBlocks;
+            else
+                r.extra["threshold"] = kThreshold;
 
-            // Exact agreement with the reference pipeline (scores within 1e-4 relative, so only a near-tie
-            // at the selection boundary could differ).
+            // Exact agreement with the reference pipeline (scores within 1e-4 relative, so only a
+            // near-tie at the selection boundary could differ).
             {
                 Buffer<float> rs(size_t(kHkv * nb));
                 Buffer<int32_t> rsel(size_t(kHkv * width));
-                ref::seer_gate_scores(q.data(), k_comp.data(), nb, gate.shape, gate.w, gate.inv_freq.data(), position,
-                                      rs.data());
+                ref::seer_gate_scores(q.data(), k_comp.data(), nb, gate.shape, gate.w,
+                                      gate.inv_freq.data(), position, rs.data());
                 ref::seer_select_blocks(rs.data(), kHkv, nb, p, width, rsel.data(), nullptr);
-                r.extra["selection_equals_reference"] = std::equal(rsel.begin(), rsel.end(), sel.begin());
+                r.extra["selection_equals_reference"] =
+                    std::equal(rsel.begin(), rsel.end(), sel.begin());
             }
 
             if (ctx.run_peers) {
                 if (!wrote_inputs) {
                     write_npy((dir / "q_nope.npy").string(), DType::F32, {kHq, kD}, q.data());
-                    write_npy((dir / "wq.npy").string(), DType::BF16, {kHkv, kHq / kHkv, kD, kDg}, gate.wq.data());
-                    write_npy((dir / "k_comp.npy").string(), DType::BF16, {nb, kHkv, kDg}, k_comp.data());
-                    write_npy((dir / "inv_freq.npy").string(), DType::F32, {kDg / 2}, gate.inv_freq.data());
+                    write_npy((dir / "wq.npy").string(), DType::BF16, {kHkv, kHq / kHkv, kD, kDg},
+                              gate.wq.data());
+                    write_npy((dir / "k_comp.npy").string(), DType::BF16, {nb, kHkv, kDg},
+                              k_comp.data());
+                    write_npy((dir / "inv_freq.npy").string(), DType::F32, {kDg / 2},
+                              gate.inv_freq.data());
                     wrote_inputs = true;
                 }
-                PeerResult peer = run_peer(ctx, "seer.py",
-                                           {"--position", std::to_string(position), "--mode",
-                                            budget ? "budget" : "threshold", "--budget", std::to_string(kBudgetBlocks),
-                                            "--threshold", std::to_string(kThreshold)});
+                PeerResult peer = run_peer(
+                    ctx, "seer.py",
+                    {"--position", std::to_string(position), "--mode",
+                     budget ? "budget" : "threshold", "--budget", std::to_string(kBudgetBlocks),
+                     "--threshold", std::to_string(kThreshold)});
                 if (peer.ok) {
                     r.peer_s = peer.median_s;
                     std::string variant = "?";
@@ -186,15 +200,16 @@ std::vector<BenchRow> bench_seer(const BenchContext& ctx) {
                         variant = info.value("variant", "?");
                         for (const auto& [name, v] : info["variants"].items())
                             r.extra["peer_" + name + "_s"] = v.value("median_s", 0.0);
-                        r.peer = "torch " + info.value("torch", std::string("?")) + " AttnGate (" + variant +
-                                 "): einsum q-proj, RoPE, einsum k_comp, softmax, " +
+                        r.peer = "torch " + info.value("torch", std::string("?")) + " AttnGate (" +
+                                 variant + "): einsum q-proj, RoPE, einsum k_comp, softmax, " +
                                  (budget ? "topk" : "threshold") + " → block mask";
                     } catch (const std::exception& e) {
                         r.peer = "torch AttnGate";
                         r.extra["peer_info_error"] = e.what();
                     }
                     for (const char* v : {"f32", "bf16"}) {
-                        NpyArray pi = read_npy((dir / (std::string("peer_indices_") + v + ".npy")).string());
+                        NpyArray pi =
+                            read_npy((dir / (std::string("peer_indices_") + v + ".npy")).string());
                         Agreement a = agree(sel.data(), width, pi, nb);
                         r.extra[std::string("selection_agreement_") + v] = a.fraction;
                         r.extra[std::string("rows_identical_") + v] = a.rows_equal;
@@ -206,8 +221,9 @@ std::vector<BenchRow> bench_seer(const BenchContext& ctx) {
             rows.push_back(std::move(r));
         }
         if (wrote_inputs)
-            for (const char* f : {"q_nope.npy", "wq.npy", "k_comp.npy", "inv_freq.npy", "peer_info.json",
-                                  "peer_indices_f32.npy", "peer_indices_bf16.npy"})
+            for (const char* f :
+                 {"q_nope.npy", "wq.npy", "k_comp.npy", "inv_freq.npy", "peer_info.json",
+                  "peer_indices_f32.npy", "peer_indices_bf16.npy"})
                 fs::remove(dir / f);
     }
     return rows;

@@ -120,7 +120,10 @@ class DsaMethod final : public Method {
             return c;
         };
 
-        int kv_append = add("mla.kv_append", "cache_append", PipelineStep::Prepare,
+        int attn;
+        int kv_append = -1, absorb = -1;
+        auto add_kv_append = [&] {
+            kv_append = add("mla.kv_append", "cache_append", PipelineStep::Prepare,
                             OpCost{rope_cost(B, kRope).flops, double(B * kKvWidth * 4),
                                    double(B * kKvWidth * 2), AccessPattern::Regular},
                             {}, [this, ref, B, N] {
@@ -138,7 +141,9 @@ class DsaMethod final : public Method {
                                         dst[i] = f32_to_bf16(row[i]);
                                 }
                             });
-        int absorb = add("mla.absorb_q", "mla_absorb_q", PipelineStep::Apply,
+        };
+        auto add_absorb = [&] {
+            absorb = add("mla.absorb_q", "mla_absorb_q", PipelineStep::Apply,
                          scaled(mla_absorb_q_cost(mla_), double(B)), {}, [this, ref, B, N] {
                              for (int64_t b = 0; b < B; ++b) {
                                  float* qa = q_abs_.data() + b * kMlaHeads * kKvWidth;
@@ -158,8 +163,7 @@ class DsaMethod final : public Method {
                                                inv_freq_.data(), RopeStyle::Interleaved);
                              }
                          });
-
-        int attn;
+        };
         if (sparse_) {
             int key = add("indexer.key", "indexer_key", PipelineStep::Prepare,
                           indexer_key_cost(iw_, B), {}, [this, ref, B] {
@@ -182,6 +186,7 @@ class DsaMethod final : public Method {
                                                                  k_scale_.data() + b, 1);
                                  }
                              });
+            add_kv_append();
             int query = add("indexer.query", "indexer_query", PipelineStep::Relevancy,
                             indexer_query_cost(iw_, B), {}, [this, ref, B] {
                                 if (ref)
@@ -218,6 +223,7 @@ class DsaMethod final : public Method {
                                            top_idx_.data() + b * kDsaTopK);
                         }
                     });
+            add_absorb();
             attn = add("mla.sparse_attention", "sparse_mla", PipelineStep::Apply,
                        scaled(sparse_mla_cost(mla_, std::min(L, kDsaTopK)), double(B)),
                        {topk, absorb, kv_append}, [this, ref, B, L] {
@@ -234,6 +240,8 @@ class DsaMethod final : public Method {
                            }
                        });
         } else {
+            add_kv_append();
+            add_absorb();
             attn = add(
                 "mla.dense_attention", "dense_mla", PipelineStep::Apply,
                 scaled(dense_mla_cost(mla_, L), double(B)), {absorb, kv_append}, [this, ref, B, L] {

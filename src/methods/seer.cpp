@@ -82,7 +82,8 @@ class SeerMethod final : public Method {
 
     double state_bytes(const MethodOptions& o) const override {
         const double L = double(o.tokens + 1), nb = std::ceil(L / double(kBlock));
-        double per_seq = L * kHkv * kD * 2.0 * 2 + nb * kHkv * kGateHidden * (2.0 + 4.0 + 4.0) +
+        // K and V caches, k_comp (bf16) + scores (f32) + block lists (int32), the remainder buffer.
+        double per_seq = L * kHkv * kD * 2.0 * 2 + nb * kHkv * (kGateHidden * 2.0 + 4.0 + 4.0) +
                          double(kBlock * kHkv * kD) * 2.0;
         double weights = double(kHq * kD * kGateHidden + kHkv * 3 * kD * kGateHidden) * 2.0;
         return double(o.batch) * per_seq + weights;

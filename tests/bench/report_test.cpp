@@ -136,7 +136,7 @@ TEST(BenchReport, LimitsAndBuildInfo) {
     }
     EXPECT_EQ(b["threads"], 2);
     std::string simd = b["simd_detected"].get<std::string>();
-    EXPECT_TRUE(simd == "scalar" || simd == "avx2" || simd == "avx512") << simd;
+    EXPECT_TRUE(simd == "scalar" || simd == "avx2" || simd == "avx512" || simd == "amx") << simd;
     EXPECT_EQ(b["date"].get<std::string>().size(), 20u);  // 2026-11-25T18:46:38Z
 }
 

@@ -1,6 +1,6 @@
-// SeerAttention-R method recipes (token budget and threshold) end to end on small memories: the fast
-// CPU pipeline selects the same blocks as the reference pipeline, attention outputs agree, first and
-// last blocks are always selected, and the step graph has the shape the recipe documents.
+// SeerAttention-R method recipes (token budget and threshold) end to end on small memories: the
+// fast CPU pipeline selects the same blocks as the reference pipeline, attention outputs agree,
+// first and last blocks are always selected, and the step graph has the shape the recipe documents.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,7 +22,8 @@ struct StepRun {
     Graph g;
 };
 
-StepRun run_step(const std::string& name, Backend backend, int64_t tokens, int batch, uint64_t seed, int steps = 1) {
+StepRun run_step(const std::string& name, Backend backend, int64_t tokens, int batch, uint64_t seed,
+                 int steps = 1) {
     auto m = make_method(name);
     MethodOptions o;
     o.tokens = tokens;
@@ -57,7 +58,8 @@ TEST_P(SeerMethod, CpuMatchesReferenceAndForcesFirstAndLast) {
     ASSERT_EQ(a.selection_groups, p.batch * kHkv);
     ASSERT_EQ(b.selection_groups, a.selection_groups);
     ASSERT_EQ(a.selection_width, budget ? std::min(nb, kBudgetBlocks + 2) : nb);
-    EXPECT_EQ(a.selection, b.selection) << "selected blocks differ between reference and CPU kernels";
+    EXPECT_EQ(a.selection, b.selection)
+        << "selected blocks differ between reference and CPU kernels";
     EXPECT_EQ(a.tokens_selected, b.tokens_selected);
 
     int64_t tokens = 0;
@@ -65,23 +67,26 @@ TEST_P(SeerMethod, CpuMatchesReferenceAndForcesFirstAndLast) {
         const int32_t* row = a.selection.data() + grp * a.selection_width;
         int64_t c = 0;
         while (c < a.selection_width && row[c] >= 0) ++c;
-        for (int64_t e = c; e < a.selection_width; ++e) ASSERT_EQ(row[e], -1) << "padding of group " << grp;
+        for (int64_t e = c; e < a.selection_width; ++e)
+            ASSERT_EQ(row[e], -1) << "padding of group " << grp;
         ASSERT_GE(c, 1);
         EXPECT_EQ(row[0], 0) << "first block not selected in group " << grp;
         EXPECT_EQ(row[c - 1], nb - 1) << "last (current) block not selected in group " << grp;
         for (int64_t e = 1; e < c; ++e) ASSERT_LT(row[e - 1], row[e]);
         if (budget) {
-            if (nb <= kBudgetBlocks) EXPECT_EQ(c, nb);
-            else EXPECT_TRUE(c >= kBudgetBlocks && c <= kBudgetBlocks + 2) << c;
+            if (nb <= kBudgetBlocks)
+                EXPECT_EQ(c, nb);
+            else
+                EXPECT_TRUE(c >= kBudgetBlocks && c <= kBudgetBlocks + 2) << c;
         }
         for (int64_t e = 0; e < c; ++e) tokens += std::min<int64_t>(kBlock, L - row[e] * kBlock);
     }
     EXPECT_EQ(a.tokens_selected, tokens);
 
-    // Tolerance: outputs are convex combinations of bf16 values in [−1, 1); the reference accumulates in
-    // f64, the kernels in f32 over ≤ 4.2K attended tokens with a polynomial exp. The new token's RoPE'd
-    // key may differ by one bf16 ulp between backends (f32 rope vs the reference's), which moves a
-    // softmax weight by ~4e-3 relative: 2e-3 absolute covers both.
+    // Tolerance: outputs are convex combinations of bf16 values in [−1, 1); the reference
+    // accumulates in f64, the kernels in f32 over ≤ 4.2K attended tokens with a polynomial exp. The
+    // new token's RoPE'd key may differ by one bf16 ulp between backends (f32 rope vs the
+    // reference's), which moves a softmax weight by ~4e-3 relative: 2e-3 absolute covers both.
     ASSERT_EQ(a.output.size(), size_t(p.batch * 32 * 128));
     ASSERT_EQ(b.output.size(), a.output.size());
     double max_err = 0;
@@ -93,25 +98,27 @@ TEST_P(SeerMethod, CpuMatchesReferenceAndForcesFirstAndLast) {
     EXPECT_GT(b.memory_bytes_read, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sizes, SeerMethod,
-                         ::testing::Values(Param{"seer-attention-r", 3000, 1}, Param{"seer-attention-r", 3000, 2},
-                                           Param{"seer-attention-r", 20000, 1}, Param{"seer-attention-r", 20000, 2},
-                                           Param{"seer-attention-r", 4095, 1},  // the step completes a block
-                                           Param{"seer-attention-r-threshold", 3000, 1},
-                                           Param{"seer-attention-r-threshold", 20000, 2},
-                                           Param{"seer-attention-r-threshold", 8191, 1}),
-                         [](const auto& info) {
-                             std::string s = info.param.method + "_" + std::to_string(info.param.tokens) + "_b" +
-                                             std::to_string(info.param.batch);
-                             for (char& c : s)
-                                 if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                             return s;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Sizes, SeerMethod,
+    ::testing::Values(Param{"seer-attention-r", 3000, 1}, Param{"seer-attention-r", 3000, 2},
+                      Param{"seer-attention-r", 20000, 1}, Param{"seer-attention-r", 20000, 2},
+                      Param{"seer-attention-r", 4095, 1},  // the step completes a block
+                      Param{"seer-attention-r-threshold", 3000, 1},
+                      Param{"seer-attention-r-threshold", 20000, 2},
+                      Param{"seer-attention-r-threshold", 8191, 1}),
+    [](const auto& info) {
+        std::string s = info.param.method + "_" + std::to_string(info.param.tokens) + "_b" +
+                        std::to_string(info.param.batch);
+        for (char& c : s)
+            if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+        return s;
+    });
 
 TEST(SeerMethodGraph, StepsPeriodsAndIdempotence) {
     StepRun once = run_step("seer-attention-r", Backend::Cpu, 5000, 1, 3, 1);
     StepRun twice = run_step("seer-attention-r", Backend::Cpu, 5000, 1, 3, 2);
-    EXPECT_EQ(once.r.selection, twice.r.selection) << "re-running the step must decode the same position";
+    EXPECT_EQ(once.r.selection, twice.r.selection)
+        << "re-running the step must decode the same position";
     EXPECT_EQ(once.r.output, twice.r.output);
     bool compress = false, relevancy = false, retrieval = false, apply = false;
     for (const auto& n : once.g.nodes()) {
@@ -128,8 +135,9 @@ TEST(SeerMethodGraph, StepsPeriodsAndIdempotence) {
     EXPECT_TRUE(compress && relevancy && retrieval && apply);
 }
 
-// The selection adapts to the memory: a budget run at 20K tokens attends ≤ 66 blocks per KV head, the
-// threshold run keeps only blocks above 1e-3 (plus first/last), and neither attends more than L tokens.
+// The selection adapts to the memory: a budget run at 20K tokens attends ≤ 66 blocks per KV head,
+// the threshold run keeps only blocks above 1e-3 (plus first/last), and neither attends more than L
+// tokens.
 TEST(SeerMethodGraph, SelectionIsSparseAtLongContext) {
     const int64_t tokens = 20000, L = tokens + 1;
     StepRun budget = run_step("seer-attention-r", Backend::Cpu, tokens, 1, 5);

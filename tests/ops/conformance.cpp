@@ -90,7 +90,23 @@ int main(int argc, char** argv) {
     using namespace mempipe;
     using namespace mempipe::test;
     ::testing::InitGoogleTest(&argc, argv);
-    for (SimdLevel level : available_simd_levels()) {
+    // --level NAME: run one SIMD level only (exit 77 = skipped when this CPU lacks it).
+    std::vector<SimdLevel> levels = available_simd_levels();
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (std::string(argv[i]) != "--level") continue;
+        auto want = parse_simd_level(argv[i + 1]);
+        if (!want) {
+            std::cerr << "conformance: unknown --level '" << argv[i + 1] << "' (scalar, avx2, avx512, amx)\n";
+            return 2;
+        }
+        if (*want > detected_simd_level()) {
+            std::cout << "conformance: skipped level " << argv[i + 1] << ": this CPU supports up to "
+                      << simd_level_name(detected_simd_level()) << "\n";
+            return 77;
+        }
+        levels = {*want};
+    }
+    for (SimdLevel level : levels) {
         for (const OpCase& c : all_cases()) {
             std::string suite = "Conformance_" + std::string(simd_level_name(level));
             std::string name = sanitize(c.op + "/" + c.params);

@@ -2,7 +2,6 @@
 // index_cache_append, mqa_relu_logits (Faithful and Int8 paths), score_top_k, indexer_key /
 // indexer_query.
 #include <algorithm>
-#include <iostream>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -493,20 +492,12 @@ void topk_cases(std::vector<OpCase>& out) {
 void recall_case(std::vector<OpCase>& out) {
     out.push_back(
         {"score_top_k", "vs_exact_reference", [](CaseContext& c) {
-             const int64_t L = 6000, k = 500;
+             const int64_t L = 6000;
              Keys keys = make_keys(c.rng, L, Data::Realistic, false, 0);
              Queries q = make_queries(c.rng, 1, 64, Data::Realistic);
              std::vector<float> exact(static_cast<size_t>(L));
              ref::mqa_relu_logits(q.q8.data(), q.w.data(), keys.view, 1, 64, exact.data());
-             std::vector<float> rv(static_cast<size_t>(k));
-             std::vector<int32_t> ri(static_cast<size_t>(k)), ci(static_cast<size_t>(k));
-             ref::top_k(exact.data(), L, k, rv.data(), ri.data());
-             cpu::score_top_k(q.q8.data(), q.w.data(), keys.view, 1, 64, k, nullptr, ci.data());
-             std::vector<float> sorted(exact);
-             std::sort(sorted.begin(), sorted.end(), std::greater<>());
-             double gap = double(sorted[size_t(k - 1)]) - double(sorted[size_t(k)]);
-             // largest faithful error bound over the row (as in run_logits): a gap of twice that at
-             // rank k means no score can cross the boundary.
+             // The largest faithful error bound over the row (as in run_logits) ...
              std::vector<float> aw(q.w.size()), m1(static_cast<size_t>(L)),
                  m2(static_cast<size_t>(L));
              for (size_t i = 0; i < aw.size(); ++i) aw[i] = std::fabs(q.w[i]);
@@ -518,14 +509,23 @@ void recall_case(std::vector<OpCase>& out) {
              double tol = 0;
              for (int64_t i = 0; i < L; ++i)
                  tol = std::max(tol, 68.0 * kU * m1[size_t(i)] + 130.0 * kU * m2[size_t(i)]);
+             // ... and a rank k in [300, 700] whose gap to rank k + 1 exceeds twice the bound: no
+             // score can cross that boundary, so the selections must be identical sets.
+             std::vector<float> sorted(exact);
+             std::sort(sorted.begin(), sorted.end(), std::greater<>());
+             int64_t k = 300;
+             for (int64_t r = 300; r <= 700; ++r)
+                 if (sorted[size_t(r - 1)] - sorted[size_t(r)] >
+                     sorted[size_t(k - 1)] - sorted[size_t(k)])
+                     k = r;
+             const double gap = double(sorted[size_t(k - 1)]) - double(sorted[size_t(k)]);
+             ASSERT_GT(gap, 2 * tol) << "no tie-free rank in [300, 700] for this seed";
+             std::vector<float> rv(static_cast<size_t>(k));
+             std::vector<int32_t> ri(static_cast<size_t>(k)), ci(static_cast<size_t>(k));
+             ref::top_k(exact.data(), L, k, rv.data(), ri.data());
+             cpu::score_top_k(q.q8.data(), q.w.data(), keys.view, 1, 64, k, nullptr, ci.data());
              std::set<int32_t> a(ri.begin(), ri.end()), b(ci.begin(), ci.end());
-             std::cerr << "GAP " << gap << " TOL " << tol << "\n";
-             if (gap > 2 * tol) {
-                 EXPECT_EQ(a, b) << "gap at rank k " << gap << " > 2 × error bound " << tol;
-             }
-             int64_t hit = 0;
-             for (int32_t i : ci) hit += a.count(i);
-             EXPECT_GE(double(hit) / double(k), 0.999);
+             EXPECT_EQ(a, b) << "k " << k << ", gap " << gap << ", error bound " << tol;
          }});
 }
 
@@ -561,8 +561,10 @@ void prepare_cases(std::vector<OpCase>& out) {
              cpu::indexer_key(w, x.data(), pos, B, k_cpu.data(), ks_cpu.data());
              ref::indexer_query(w, qr.data(), x.data(), pos, B, q_ref.data(), w_ref.data());
              cpu::indexer_query(w, qr.data(), x.data(), pos, B, q_cpu.data(), w_cpu.data());
-             // cpu linear accumulates in f32 (ref: f64), so a bf16 rounding can rarely flip and
-             // move an fp8 code by one step; everything else is the same op sequence.
+             // cpu linear accumulates in f32 (ref: f64), so a bf16 rounding of an activation can
+             // rarely flip by one bf16 ulp (≤ 2^-8 of the row max, amax ≤ 448 in fp8 units); the
+             // Hadamard spreads that over the row, so an fp8 code moves by one step of its own
+             // binade or by ≤ 448·2^-8 absolute. Everything else is the same op sequence.
              auto compare = [](const std::vector<uint8_t>& a, const std::vector<uint8_t>& b,
                                const char* what) {
                  int64_t diff = 0;
@@ -570,7 +572,7 @@ void prepare_cases(std::vector<OpCase>& out) {
                      if (a[i] == b[i]) continue;
                      ++diff;
                      float va = e4m3_to_f32(a[i]), vb = e4m3_to_f32(b[i]);
-                     EXPECT_LE(std::fabs(va - vb), std::fabs(va) * 0.13 + 0x1p-9)
+                     EXPECT_LE(std::fabs(va - vb), std::max(std::fabs(va) * 0.13, 448.0 * 0x1p-8))
                          << what << " at " << i;
                  }
                  EXPECT_LE(double(diff), 0.01 * double(a.size())) << what << ": codes differing";
@@ -589,7 +591,7 @@ void prepare_cases(std::vector<OpCase>& out) {
                  for (int d = 0; d < 128; ++d)
                      amax =
                          std::max(amax, double(std::fabs(e4m3_to_f32(k_ref[size_t(b * 128 + d)]))));
-                 EXPECT_GT(amax, 224.0);  // amax/s ∈ (224, 448] by construction of the ue8m0 scale
+                 EXPECT_GE(amax, 224.0);  // amax/s ∈ (224, 448] before rounding to e4m3
                  EXPECT_LE(amax, 448.0);
              }
          }});

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "conformance.h"
 #include "mempipe/core/dtype.h"
 #include "mempipe/core/error.h"
@@ -471,7 +473,8 @@ void select_cases(std::vector<OpCase>& out) {
     for (int64_t n : {1, 2, 17, 63, 65, 1000})
         for (float tau : {0.0f, 3e-3f, 1e-3f, 1.0f}) {
             SeerSelectParams p{SeerSelectMode::Threshold, 64, tau};
-            std::string name = "threshold,n=" + std::to_string(n) + ",tau=" + std::to_string(tau);
+            std::string name =
+                "threshold,n=" + std::to_string(n) + ",tau=" + fmt::format("{:g}", tau);
             out.push_back({"seer_select_blocks", name, [=](CaseContext& ctx) {
                                select_compare(ctx, 8, n, p, 1000, false, 0, 1);
                            }});

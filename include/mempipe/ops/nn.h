@@ -1,16 +1,13 @@
 // Dense building blocks of the Prepare steps: linear layers, normalisation, rotary embeddings and
 // the 128-point Hadamard transform. Activations are f32 in memory; `round_bf16` reproduces the
-// reference models' bf16 casts between ops where bit-faithfulness needs them (none of these ops
-// rounds its input or output to bf16 itself: the caller inserts `round_bf16` where the modelled
-// network casts).
+// reference models' bf16 casts between ops where bit-faithfulness needs them (no op here rounds its
+// input or output to bf16 itself: the caller inserts `round_bf16` where the model casts).
 //
 // Numerics of the fast kernels against the oracles (what the conformance tests check):
-//   * linear_bf16: x stays f32 (it is NOT rounded to bf16), weights are widened exactly to f32,
-//   products
-//     accumulated in f32 with FMA (|err| ≤ k·2^-24·Σ|x·w|);
-//   * layer_norm / rms_norm: f32 sums (relative error ~1e-6 of the output scale);
-//   * rope: bit-identical to the reference (same cos/sin table, products formed in f64, one
-//   rounding);
+//   * linear_bf16: x stays f32 (it is NOT rounded to bf16), weights are widened exactly to f32 and
+//     the products accumulated in f32 with FMA (|err| ≤ (k+2)·2^-24·Σ|x·w|);
+//   * layer_norm / rms_norm: f32 sums (error ~1e-6 of the output scale);
+//   * rope: bit-identical to the reference (same cos/sin table, f64 products, one rounding);
 //   * hadamard128: the fast transform in f32 (7 butterfly stages, then × f32(128^-0.5)).
 #pragma once
 
@@ -54,9 +51,8 @@ namespace ref {
 // intended range (decode GEMV m = 1 streams the weights once at DRAM bandwidth), larger m works.
 void linear_bf16(const float* x, const uint16_t* w, const float* bias, float* y, int64_t m,
                  int64_t k, int64_t n);
-// LayerNorm over rows of `dim` (x, y: [rows × dim]; gamma, beta: [dim]): (x − mean)/sqrt(var +
-// eps)·gamma
-// + beta with the biased variance (beta may be nullptr). y may alias x.
+// LayerNorm over rows of `dim` (x, y: [rows × dim]; gamma, beta: [dim]):
+// (x − mean) / sqrt(var + eps) · gamma + beta, biased variance; beta may be nullptr; y may alias x.
 void layer_norm(const float* x, const float* gamma, const float* beta, float* y, int64_t rows,
                 int64_t dim, float eps);
 void rms_norm(const float* x, const float* gamma, float* y, int64_t rows, int64_t dim, float eps);

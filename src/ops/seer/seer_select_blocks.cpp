@@ -1,4 +1,5 @@
-// Reference: SeerAttention-R block selection (Retrieval step): top-k or threshold, plus first and last.
+// Reference: SeerAttention-R block selection (Retrieval step): top-k or threshold, plus first and
+// last.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -8,8 +9,8 @@
 
 namespace mempipe::ref {
 
-void seer_select_blocks(const float* scores, int64_t hkv, int64_t n_blocks, const SeerSelectParams& p,
-                        int64_t width, int32_t* out, int32_t* counts) {
+void seer_select_blocks(const float* scores, int64_t hkv, int64_t n_blocks,
+                        const SeerSelectParams& p, int64_t width, int32_t* out, int32_t* counts) {
     seer_detail::check_select(scores, hkv, n_blocks, p, width, out, "seer_select_blocks");
     std::vector<int32_t> order(size_t(n_blocks) * 1);
     std::vector<uint8_t> chosen(size_t(n_blocks) * 1);
@@ -22,7 +23,8 @@ void seer_select_blocks(const float* scores, int64_t hkv, int64_t n_blocks, cons
             // Rank every block by (score descending, index ascending); NaN ranks as −inf.
             for (int64_t b = 0; b < n_blocks; ++b) order[size_t(b)] = int32_t(b);
             auto rank = [&](int32_t b) { return std::isnan(s[b]) ? -INFINITY : s[b]; };
-            std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return rank(a) > rank(b); });
+            std::stable_sort(order.begin(), order.end(),
+                             [&](int32_t a, int32_t b) { return rank(a) > rank(b); });
             for (int64_t r = 0; r < p.budget_blocks; ++r) chosen[size_t(order[size_t(r)])] = 1;
         } else {
             for (int64_t b = 0; b < n_blocks; ++b) chosen[size_t(b)] = s[b] > p.threshold ? 1 : 0;

@@ -53,6 +53,12 @@ PreparedQueries prepare_queries(const uint8_t* q8, const float* weights, int64_t
             p.corr[size_t(b * hp + h)] = -128 * sum;
             p.w[size_t(b * hp + h)] = dsa_detail::int8_head_weight(weights[b * heads + h], e);
         }
+    p.corr_rows = Buffer<int32_t>(size_t(batch * hp * 16));
+    for (int64_t b = 0; b < batch; ++b)
+        for (int64_t h = 0; h < hp; ++h)
+            for (int64_t r = 0; r < 16; ++r)
+                p.corr_rows[size_t((b * hp + h / 16 * 16) * 16 + r * 16 + h % 16)] =
+                    p.corr[size_t(b * hp + h)];
     return p;
 }
 

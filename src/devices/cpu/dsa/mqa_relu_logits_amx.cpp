@@ -7,8 +7,9 @@
 // or quads, columns = 16 heads). Per 16 keys and 64 heads: C = 4 tiles [16 keys × 16 heads] f32 /
 // s32, 16 (bf16) or 8 (int8) tile dot products, then an AVX-512 epilogue (relu · w, head sum) per
 // key. Tile numbers: 0–3 C, 4 A, 5–7 B. AMX tile dot products accumulate exact products in f32
-// (bf16) or s32 (int8), so the numerics are those of the AVX-512 kernels (dsa.h bound). GCC 12
-// reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers (GCC PR 105593).
+// (bf16) or s32 (int8), so the numerics are those of the AVX-512 kernels (dsa.h bound).
+// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers
+// (GCC PR 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // vpermi2b (AVX512-VBMI) for the key conversion: every AMX CPU has it; pick_scorer() checks at run
@@ -47,16 +48,15 @@ class TileScope {  // all 8 tiles 16 rows × 64 B for the duration of one kernel
 // sums[j] += Σ_g Σ_h relu(C_g[j, h]) · w_g[h] for the 16 keys of a block (C_g: [16 keys × 16
 // heads]).
 template <class T>
-inline void epilogue(const T* c, const float* w, const int32_t* corr, float* sums) {
+inline void epilogue(const T* c, const float* w, float* sums) {
     const __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16),
                  w2 = _mm512_loadu_ps(w + 32), w3 = _mm512_loadu_ps(w + 48);
     auto row = [&](int g, int64_t j) {
         if constexpr (std::is_same_v<T, float>) {
             return _mm512_max_ps(_mm512_load_ps(c + g * 256 + j * 16), _mm512_setzero_ps());
-        } else {
-            __m512i v = _mm512_add_epi32(_mm512_load_si512(c + g * 256 + j * 16),
-                                         _mm512_loadu_si512(corr + 16 * g));
-            return _mm512_cvtepi32_ps(_mm512_max_epi32(v, _mm512_setzero_si512()));
+        } else {  // the +128 offset correction was preloaded into the accumulator tiles
+            return _mm512_cvtepi32_ps(
+                _mm512_max_epi32(_mm512_load_si512(c + g * 256 + j * 16), _mm512_setzero_si512()));
         }
     };
     __m512 v[16];
@@ -109,7 +109,7 @@ void score_faithful_amx(const PreparedQueries& q, const IndexKeysView& keys, int
                     _tile_stored(1, c + 256, 64);
                     _tile_stored(2, c + 512, 64);
                     _tile_stored(3, c + 768, 64);
-                    epilogue(c, q.w.data() + b * hp + hc, nullptr, sums);
+                    epilogue(c, q.w.data() + b * hp + hc, sums);
                 }
                 for (int64_t j = 0; j < std::min<int64_t>(16, n - j0); ++j)
                     o[j0 + j] = sums[j] * ks[j0 + j];
@@ -135,10 +135,11 @@ void score_int8_amx(const PreparedQueries& q, const IndexKeysView& keys, int64_t
             for (int64_t j0 = 0; j0 < n; j0 += 16) {
                 alignas(64) float sums[16] = {};
                 for (int64_t hc = 0; hc < hp; hc += kHeadChunk) {
-                    _tile_zero(0);
-                    _tile_zero(1);
-                    _tile_zero(2);
-                    _tile_zero(3);
+                    const int32_t* ci = q.corr_rows.data() + (b * hp + hc) * 16;  // −128·Σq rows
+                    _tile_loadd(0, ci, 64);
+                    _tile_loadd(1, ci + 256, 64);
+                    _tile_loadd(2, ci + 512, 64);
+                    _tile_loadd(3, ci + 768, 64);
                     for (int64_t ch = 0; ch < kD / 64; ++ch) {
                         const uint32_t* bq = qt + (16 * ch) * hp + hc;
                         _tile_loadd(4, ku + j0 * kD + 64 * ch, kD);
@@ -155,7 +156,7 @@ void score_int8_amx(const PreparedQueries& q, const IndexKeysView& keys, int64_t
                     _tile_stored(1, c + 256, 64);
                     _tile_stored(2, c + 512, 64);
                     _tile_stored(3, c + 768, 64);
-                    epilogue(c, q.w.data() + b * hp + hc, q.corr.data() + b * hp + hc, sums);
+                    epilogue(c, q.w.data() + b * hp + hc, sums);
                 }
                 for (int64_t j = 0; j < std::min<int64_t>(16, n - j0); ++j)
                     o[j0 + j] = sums[j] * kf[j0 + j];

@@ -3,12 +3,13 @@
 //
 // Layout: lanes = heads. Per 64-key page the fp8 keys are converted once (they are reused by all
 // heads and all queries): Faithful → bf16 rows (vpermi2b byte LUTs + byte unpacks, so the dims come
-// out in faithful_dim order), Int8 → u8 rows k_i + 128 (one vpermi2b LUT indexed by code + 120 −
-// 8E). The micro- kernel keeps 4 × 16 heads × KB = 6 keys of accumulators in registers; per dim
+// out in faithful_dim order), Int8 → u8 rows k_i + 128 (one vpermi2b LUT indexed by code + 120
+// − 8E). The micro-kernel keeps 4 × 16 heads × KB = 6 keys of accumulators in registers; per dim
 // pair (quad) it loads the 4 query vectors (L1-resident) and broadcasts one dword per key, so every
 // vector instruction is a dot instruction except one load per head group and one broadcast per key.
-// The relu·w epilogue and the head sum run once per key (≈ 5% of the dot instructions). GCC 12
-// reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers (GCC PR 105593).
+// The relu·w epilogue and the head sum run once per key (≈ 7% of the dot instructions).
+// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers
+// (GCC PR 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // vpermi2b is AVX512-VBMI, which the module's AVX-512 flags do not name; every CPU that passes the

@@ -22,7 +22,7 @@ using dsa_detail::Cand;
 class RunningTopK {
   public:
     explicit RunningTopK(int64_t k) : k_(k), cap_(std::max<int64_t>(2 * k, k + 1024)) {
-        c_.reserve(size_t(cap_ + 64));
+        c_.reserve(size_t(cap_ + 512));
     }
     void push(const float* v, int64_t n, int64_t base) {
         if (k_ == 0) return;
@@ -92,13 +92,17 @@ void score_top_k(const uint8_t* q8, const float* weights, const IndexKeysView& k
             std::vector<RunningTopK>& mine = state[size_t(t)];
             mine.reserve(size_t(batch));
             for (int64_t b = 0; b < batch; ++b) mine.emplace_back(kk);
-            std::vector<float> buf(size_t(batch * kIndexPageTokens));
+            // Score 8 pages (512 keys, 2 KB of scores per query: L1) per kernel call to amortise
+            // its setup, then filter them into the running selections.
+            constexpr int64_t kBlock = 8 * kIndexPageTokens;
+            std::vector<float> buf(size_t(batch * kBlock));
             const int64_t p0 = pages * t / nt, p1 = pages * (t + 1) / nt;
-            for (int64_t p = p0; p < p1; ++p) {
-                const int64_t s0 = p * kIndexPageTokens, s1 = std::min(L, s0 + kIndexPageTokens);
-                score(q, keys, s0, s1, buf.data(), kIndexPageTokens);
+            for (int64_t s0 = p0 * kIndexPageTokens; s0 < std::min(L, p1 * kIndexPageTokens);
+                 s0 += kBlock) {
+                const int64_t s1 = std::min({L, s0 + kBlock, p1 * kIndexPageTokens});
+                score(q, keys, s0, s1, buf.data(), kBlock);
                 for (int64_t b = 0; b < batch; ++b)
-                    mine[size_t(b)].push(buf.data() + b * kIndexPageTokens, s1 - s0, s0);
+                    mine[size_t(b)].push(buf.data() + b * kBlock, s1 - s0, s0);
             }
         }
     }

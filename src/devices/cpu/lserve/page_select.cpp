@@ -1,6 +1,5 @@
-// CPU page_select: one cpu::top_k per query head (heads in parallel), lists sorted ascending.
+// CPU page_select: one cpu::top_k per query head, lists sorted ascending.
 #include <algorithm>
-#include <vector>
 
 #include "mempipe/ops/lserve.h"
 #include "mempipe/ops/top_k.h"
@@ -23,18 +22,11 @@ void page_select(const float* scores, int64_t score_stride, int64_t history,
         std::sort(row, row + w - 1);
         row[w - 1] = int32_t(n_pages - 1);
     };
-    // Rows are short (16K pages at 1M tokens, ~15 µs each): heads run in parallel only when the
-    // rows are long enough to repay a parallel region; each top_k is then single-threaded inside.
-    std::vector<int64_t> heads;
+    // One thread: rows are short (16K pages at 1M tokens, ~15 µs per head, ~0.5 ms for 32 heads),
+    // and on a shared 2-core machine a parallel region can wait a whole scheduler slice for its
+    // second thread.
     for (int64_t h = 0; h < s.hq; ++h)
-        if (!kv_head_mask || kv_head_mask[h / g]) heads.push_back(h);
-    const int64_t n = int64_t(heads.size());
-    if (n_pages <= w || n_pages < 8192) {
-        for (int64_t h : heads) one(h);
-        return;
-    }
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int64_t i = 0; i < n; ++i) one(heads[size_t(i)]);
+        if (!kv_head_mask || kv_head_mask[h / g]) one(h);
 }
 
 }  // namespace mempipe::cpu

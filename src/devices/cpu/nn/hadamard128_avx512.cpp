@@ -1,7 +1,8 @@
 // cpu::hadamard128, AVX-512 variant: a row is 8 zmm registers. Strides 64/32/16 pair whole
 // registers; strides 8/4/2/1 pair lanes i and i^h inside a register (permute, then add or reversed
-// subtract), which reproduces the scalar butterflies exactly. GCC 12 reports false
-// -W(maybe-)uninitialized inside the AVX-512 intrinsics headers (GCC PR 105593).
+// subtract), which reproduces the scalar butterflies exactly.
+// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers
+// (GCC PR 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>

@@ -1,6 +1,6 @@
 // cpu::linear_bf16, AVX2 variant: one weight row at a time against up to 3 x-rows, 8-wide f32 FMA.
-// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers (GCC PR
-// 105593).
+// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers
+// (GCC PR 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>

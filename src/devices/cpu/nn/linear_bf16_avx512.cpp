@@ -1,8 +1,8 @@
 // cpu::linear_bf16, AVX-512 variant: bf16 weights widened exactly to f32 (shift left 16), f32 FMA.
-// m < 4: one weight row at a time (a single sequential stream through w), 4 k-chunks in flight;
-// m ≥ 4: 4 x-rows × 4 w-rows register tiles (each weight load feeds 4 FMAs).
-// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers (GCC PR
-// 105593).
+// m < 4: one weight row at a time (a single sequential stream through w), 4 k-chunks in flight; m ≥
+// 4: 4 x-rows × 4 w-rows register tiles (each weight load feeds 4 FMAs).
+// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers
+// (GCC PR 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>

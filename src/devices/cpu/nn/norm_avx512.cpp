@@ -1,6 +1,6 @@
 // AVX-512 variants of cpu::layer_norm and cpu::rms_norm: f32 sums in 2 × 16 lanes, masked tails.
-// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers (GCC PR
-// 105593).
+// GCC 12 reports false -W(maybe-)uninitialized inside the AVX-512 intrinsics headers
+// (GCC PR 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>

@@ -1,4 +1,5 @@
-// CPU SeerAttention-R block compression: entry points (checks, dispatch, threads) and the scalar variant.
+// CPU SeerAttention-R block compression: entry points (checks, dispatch, threads) and the scalar
+// variant.
 #include <omp.h>
 
 #include <algorithm>
@@ -40,18 +41,25 @@ using seer_kernels::CompressKernels;
 constexpr CompressKernels kScalar{seer_kernels::pool_scalar, seer_kernels::linear_chain_scalar};
 constexpr CompressKernels kAvx512{seer_kernels::pool_avx512, seer_kernels::linear_chain_avx512};
 
-const CompressKernels* pick() { return simd_pick<const CompressKernels*>(&kScalar, nullptr, &kAvx512); }
+const CompressKernels* pick() {
+    return simd_pick<const CompressKernels*>(&kScalar, nullptr, &kAvx512);
+}
 
 // Per-thread scratch for one block.
 struct Scratch {
     std::vector<float> y, pooled, c, s;
     explicit Scratch(const SeerGateShape& sh)
-        : y(size_t(sh.d_gate)), pooled(size_t(3 * sh.d)), c(size_t(sh.d_gate / 2)), s(size_t(sh.d_gate / 2)) {}
+        : y(size_t(sh.d_gate)),
+          pooled(size_t(3 * sh.d)),
+          c(size_t(sh.d_gate / 2)),
+          s(size_t(sh.d_gate / 2)) {}
 };
 
 void compress_one(const CompressKernels* kern, const uint16_t* k_block, const SeerGateShape& sh,
-                  const SeerGateWeights& w, const float* inv_freq, int64_t position, uint16_t* out, Scratch& sc) {
-    if (inv_freq) seer_detail::rope_cos_sin(inv_freq, sh.d_gate / 2, position, sc.c.data(), sc.s.data());
+                  const SeerGateWeights& w, const float* inv_freq, int64_t position, uint16_t* out,
+                  Scratch& sc) {
+    if (inv_freq)
+        seer_detail::rope_cos_sin(inv_freq, sh.d_gate / 2, position, sc.c.data(), sc.s.data());
     const int64_t n_in = 3 * sh.d;
     for (int64_t h = 0; h < sh.hkv; ++h) {
         float* yh = sc.y.data();
@@ -68,25 +76,30 @@ void seer_compress_block(const uint16_t* k_block, const SeerGateShape& s, const 
                          const float* inv_freq, int64_t position, uint16_t* k_comp_row) {
     seer_detail::check_shape(s, "seer_compress_block");
     seer_detail::check_weights(s, w, inv_freq, false, true, "seer_compress_block");
-    MEMPIPE_CHECK_ARG(k_block && k_comp_row, "seer_compress_block: k_block ([block × hkv × d] bf16) and "
-                                             "k_comp_row ([hkv × d_gate] bf16) must not be null");
+    MEMPIPE_CHECK_ARG(k_block && k_comp_row,
+                      "seer_compress_block: k_block ([block × hkv × d] bf16) and "
+                      "k_comp_row ([hkv × d_gate] bf16) must not be null");
     MEMPIPE_CHECK_ARG(position >= 0, "seer_compress_block: position must be ≥ 0, got {}", position);
     Scratch sc(s);
     compress_one(pick(), k_block, s, w, inv_freq, position, k_comp_row, sc);
 }
 
-void seer_compress_blocks(const uint16_t* k, int64_t n_tokens, int64_t first_token, const SeerGateShape& s,
-                          const SeerGateWeights& w, const float* inv_freq, SeerKPosition where, uint16_t* k_comp) {
+void seer_compress_blocks(const uint16_t* k, int64_t n_tokens, int64_t first_token,
+                          const SeerGateShape& s, const SeerGateWeights& w, const float* inv_freq,
+                          SeerKPosition where, uint16_t* k_comp) {
     seer_detail::check_shape(s, "seer_compress_blocks");
-    MEMPIPE_CHECK_ARG(n_tokens >= 0, "seer_compress_blocks: n_tokens must be ≥ 0, got {}", n_tokens);
+    MEMPIPE_CHECK_ARG(n_tokens >= 0, "seer_compress_blocks: n_tokens must be ≥ 0, got {}",
+                      n_tokens);
     MEMPIPE_CHECK_ARG(first_token >= 0 && first_token % s.block == 0,
-                      "seer_compress_blocks: first_token must be a non-negative multiple of the block size {}, got {}",
+                      "seer_compress_blocks: first_token must be a non-negative multiple of the "
+                      "block size {}, got {}",
                       s.block, first_token);
     const int64_t n_blocks = n_tokens / s.block;
     if (n_blocks == 0) return;
     seer_detail::check_weights(s, w, inv_freq, false, true, "seer_compress_blocks");
-    MEMPIPE_CHECK_ARG(k && k_comp, "seer_compress_blocks: k ([n_tokens × hkv × d] bf16) and k_comp "
-                                   "([n_tokens/block × hkv × d_gate] bf16) must not be null");
+    MEMPIPE_CHECK_ARG(k && k_comp,
+                      "seer_compress_blocks: k ([n_tokens × hkv × d] bf16) and k_comp "
+                      "([n_tokens/block × hkv × d_gate] bf16) must not be null");
     const CompressKernels* kern = pick();
     const int nt = int(std::min<int64_t>(num_threads(), n_blocks));
 #pragma omp parallel num_threads(nt)
@@ -95,7 +108,8 @@ void seer_compress_blocks(const uint16_t* k, int64_t n_tokens, int64_t first_tok
 #pragma omp for schedule(static)
         for (int64_t b = 0; b < n_blocks; ++b)
             compress_one(kern, k + b * s.block * s.hkv * s.d, s, w, inv_freq,
-                         first_token + seer_detail::block_position(b, s.block, where), k_comp + b * s.hkv * s.d_gate, sc);
+                         first_token + seer_detail::block_position(b, s.block, where),
+                         k_comp + b * s.hkv * s.d_gate, sc);
     }
 }
 

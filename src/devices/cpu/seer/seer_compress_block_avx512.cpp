@@ -1,5 +1,5 @@
-// AVX-512 pooling for SeerAttention-R block compression: vectorised over channels with the tokens taken
-// in order, so max/min/sum match the reference exactly (see seer_compress_block_kernels.h).
+// AVX-512 pooling for SeerAttention-R block compression: vectorised over channels with the tokens
+// taken in order, so max/min/sum match the reference exactly (see seer_compress_block_kernels.h).
 // GCC 12 reports its own _mm512_undefined_* placeholders inside the intrinsics as uninitialised.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -11,7 +11,9 @@
 namespace mempipe::cpu::seer_kernels {
 
 namespace {
-inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1); }
+inline __mmask16 tail_mask(int64_t left) {
+    return left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
+}
 
 inline __m512 load_bf16(const uint16_t* p, __mmask16 m) {
     __m256i raw = _mm256_maskz_loadu_epi16(m, p);

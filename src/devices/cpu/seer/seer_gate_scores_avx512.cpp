@@ -1,14 +1,15 @@
 // AVX-512 SeerAttention-R gate scores.
 //
-// Dots with AVX512-BF16: the f32 query qg is split exactly into three bf16 parts (hi = qg truncated to
-// bf16, mid = the remainder truncated, lo = the rest: 8 + 8 + 8 significand bits), so
-// qg·k = hi·k + mid·k + lo·k with every bf16 × bf16 product exact, and `vdpbf16ps` reads k_comp rows as
-// they are stored (no widening): three dot instructions per 32 elements, accumulation in f32. Blocks are
-// taken 8 at a time per KV head so each query load serves 8 rows; the 8 row sums are reduced together
-// (one transpose-add) into 8 consecutive scores of the head's row, stored with one vector store. Every
-// (block, head) dot runs the same instruction sequence, so equal rows give equal scores.
-// exp: Cephes-style expf (range reduction by ln 2, degree-5 polynomial, scalef), ~1 ulp for x ≤ 0.
-// GCC 12 reports its own _mm512_undefined_* placeholders inside the intrinsics as uninitialised.
+// Dots with AVX512-BF16: the f32 query qg is split exactly into three bf16 parts (hi = qg truncated
+// to bf16, mid = the remainder truncated, lo = the rest: 8 + 8 + 8 significand bits), so qg·k =
+// hi·k + mid·k + lo·k with every bf16 × bf16 product exact, and `vdpbf16ps` reads k_comp rows as
+// they are stored (no widening): three dot instructions per 32 elements, accumulation in f32.
+// Blocks are taken 8 at a time per KV head so each query load serves 8 rows; the 8 row sums are
+// reduced together (one transpose-add) into 8 consecutive scores of the head's row, stored with one
+// vector store. Every (block, head) dot runs the same instruction sequence, so equal rows give
+// equal scores. exp: Cephes-style expf (range reduction by ln 2, degree-5 polynomial, scalef), ~1
+// ulp for x ≤ 0. GCC 12 reports its own _mm512_undefined_* placeholders inside the intrinsics as
+// uninitialised.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
@@ -24,13 +25,16 @@ namespace mempipe::cpu::seer_kernels {
 
 namespace {
 
-inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1); }
+inline __mmask16 tail_mask(int64_t left) {
+    return left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
+}
 
-void query_avx512(const float* q_nope, const uint16_t* wq, const SeerGateShape& s, int64_t k0, int64_t k1,
-                  float* qg) {
+void query_avx512(const float* q_nope, const uint16_t* wq, const SeerGateShape& s, int64_t k0,
+                  int64_t k1, float* qg) {
     const int64_t n_in = s.group() * s.d;
     for (int64_t k = k0; k < k1; ++k)
-        linear_chain_avx512(q_nope + k * n_in, n_in, wq + k * n_in * s.d_gate, s.d_gate, qg + k * s.d_gate);
+        linear_chain_avx512(q_nope + k * n_in, n_in, wq + k * n_in * s.d_gate, s.d_gate,
+                            qg + k * s.d_gate);
 }
 
 inline uint32_t bits(float x) {
@@ -67,7 +71,9 @@ void pack_avx512(const float* qg, const SeerGateShape& s, int64_t k0, int64_t k1
         }
 }
 
-inline __m256 fold(__m512 a) { return _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1)); }
+inline __m256 fold(__m512 a) {
+    return _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1));
+}
 
 // [Σ a0, Σ a1, …, Σ a7], the same addition tree for every input.
 inline __m256 reduce8(const __m512 a[8]) {
@@ -77,7 +83,8 @@ inline __m256 reduce8(const __m512 a[8]) {
     __m256 t67 = _mm256_hadd_ps(fold(a[6]), fold(a[7]));
     __m256 u0 = _mm256_hadd_ps(t01, t23);
     __m256 u1 = _mm256_hadd_ps(t45, t67);
-    return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
+    return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20),
+                         _mm256_permute2f128_ps(u0, u1, 0x31));
 }
 
 // Dots of M ≤ 8 consecutive blocks (rows kc + j·row_stride, j < M) with one head's query parts.
@@ -100,18 +107,20 @@ inline __m256 tile_dots(const uint16_t* kc, int64_t row_stride, const uint16_t* 
 }
 
 using TileDotsFn = __m256 (*)(const uint16_t*, int64_t, const uint16_t*, int64_t);
-constexpr TileDotsFn kTileDots[9] = {nullptr,       tile_dots<1>, tile_dots<2>, tile_dots<3>, tile_dots<4>,
-                                     tile_dots<5>, tile_dots<6>, tile_dots<7>, tile_dots<8>};
+constexpr TileDotsFn kTileDots[9] = {nullptr,      tile_dots<1>, tile_dots<2>,
+                                     tile_dots<3>, tile_dots<4>, tile_dots<5>,
+                                     tile_dots<6>, tile_dots<7>, tile_dots<8>};
 
-void dots_avx512(const void* qp_, const uint16_t* k_comp, int64_t n, const SeerGateShape& s, int64_t k0, int64_t k1,
-                 float* dots) {
+void dots_avx512(const void* qp_, const uint16_t* k_comp, int64_t n, const SeerGateShape& s,
+                 int64_t k0, int64_t k1, float* dots) {
     const auto* qp = static_cast<const uint16_t*>(qp_);
     const int64_t hkv = s.hkv, dg = s.d_gate, row = hkv * dg;
     int64_t b = 0;
     for (; b + 8 <= n; b += 8) {
         const uint16_t* tile = k_comp + b * row;
         for (int64_t h = k0; h < k1; ++h)
-            _mm256_storeu_ps(dots + h * n + b, tile_dots<8>(tile + h * dg, row, qp + h * 3 * dg, dg));
+            _mm256_storeu_ps(dots + h * n + b,
+                             tile_dots<8>(tile + h * dg, row, qp + h * 3 * dg, dg));
     }
     if (b < n) {
         const int m = int(n - b);
@@ -141,7 +150,8 @@ inline __m512 exp_neg(__m512 x) {
     const __m512 ln2_hi = _mm512_set1_ps(0.693359375f);
     const __m512 ln2_lo = _mm512_set1_ps(-2.12194440e-4f);
     x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);  // NaN in x: stays NaN (second operand)
-    __m512 nf = _mm512_roundscale_ps(_mm512_mul_ps(x, log2e), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 nf = _mm512_roundscale_ps(_mm512_mul_ps(x, log2e),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512 r = _mm512_fnmadd_ps(nf, ln2_hi, x);
     r = _mm512_fnmadd_ps(nf, ln2_lo, r);
     __m512 p = _mm512_set1_ps(1.9875691500e-4f);
@@ -178,6 +188,7 @@ void norm_avx512(float* x, int64_t b0, int64_t b1, float sum) {
 
 }  // namespace
 
-const GateKernels kGateAvx512{query_avx512, pack_avx512, dots_avx512, max_avx512, exp_avx512, norm_avx512};
+const GateKernels kGateAvx512{query_avx512, pack_avx512, dots_avx512,
+                              max_avx512,   exp_avx512,  norm_avx512};
 
 }  // namespace mempipe::cpu::seer_kernels

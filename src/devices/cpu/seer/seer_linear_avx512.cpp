@@ -1,6 +1,7 @@
-// AVX-512 variant of the gate's bf16-weight linear: up to 128 outputs per pass in 8 zmm accumulators,
-// one broadcast input and one weight row per step (the reference's FMA chain, lane by lane). When the
-// pass covers whole 32-output chunks, each 64-byte weight load is split into its even outputs
+// AVX-512 variant of the gate's bf16-weight linear: up to 128 outputs per pass in 8 zmm
+// accumulators, one broadcast input and one weight row per step (the reference's FMA chain, lane by
+// lane). When the pass covers whole 32-output chunks, each 64-byte weight load is split into its
+// even outputs
 // (`<< 16`) and odd outputs (`& 0xffff0000`) instead of being widened 16 at a time, and the two
 // accumulator sets are interleaved back at the end: the same FMAs per output, fewer instructions.
 // GCC 12 reports its own _mm512_undefined_* placeholders inside the intrinsics as uninitialised.
@@ -17,7 +18,9 @@ namespace mempipe::cpu::seer_kernels {
 
 namespace {
 
-inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1); }
+inline __mmask16 tail_mask(int64_t left) {
+    return left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
+}
 
 inline __m512 load_bf16(const uint16_t* p, __mmask16 m) {
     __m256i raw = _mm256_maskz_loadu_epi16(m, p);
@@ -26,20 +29,25 @@ inline __m512 load_bf16(const uint16_t* p, __mmask16 m) {
 
 // Outputs [o0, o0 + 16·NZ) (the last vector masked by `last`).
 template <int NZ>
-void tile(const float* x, int64_t n_in, const uint16_t* w, int64_t n_out, int64_t o0, __mmask16 last, float* y) {
+void tile(const float* x, int64_t n_in, const uint16_t* w, int64_t n_out, int64_t o0,
+          __mmask16 last, float* y) {
     __m512 acc[NZ];
     for (int z = 0; z < NZ; ++z) acc[z] = _mm512_setzero_ps();
     const uint16_t* row = w + o0;
     for (int64_t i = 0; i < n_in; ++i, row += n_out) {
         __m512 p = _mm512_set1_ps(x[i]);
         for (int z = 0; z < NZ; ++z)
-            acc[z] = _mm512_fmadd_ps(p, load_bf16(row + 16 * z, z == NZ - 1 ? last : __mmask16(0xFFFF)), acc[z]);
+            acc[z] = _mm512_fmadd_ps(
+                p, load_bf16(row + 16 * z, z == NZ - 1 ? last : __mmask16(0xFFFF)), acc[z]);
     }
-    for (int z = 0; z < NZ; ++z) _mm512_mask_storeu_ps(y + o0 + 16 * z, z == NZ - 1 ? last : __mmask16(0xFFFF), acc[z]);
+    for (int z = 0; z < NZ; ++z)
+        _mm512_mask_storeu_ps(y + o0 + 16 * z, z == NZ - 1 ? last : __mmask16(0xFFFF), acc[z]);
 }
 
-using TileFn = void (*)(const float*, int64_t, const uint16_t*, int64_t, int64_t, __mmask16, float*);
-constexpr TileFn kTiles[8] = {tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>, tile<7>, tile<8>};
+using TileFn = void (*)(const float*, int64_t, const uint16_t*, int64_t, int64_t, __mmask16,
+                        float*);
+constexpr TileFn kTiles[8] = {tile<1>, tile<2>, tile<3>, tile<4>,
+                              tile<5>, tile<6>, tile<7>, tile<8>};
 
 // Outputs [o0, o0 + 32·NC): NC chunks of 32, even/odd split.
 template <int NC>
@@ -56,8 +64,10 @@ void tile32(const float* x, int64_t n_in, const uint16_t* w, int64_t n_out, int6
             odd[c] = _mm512_fmadd_ps(p, _mm512_castsi512_ps(_mm512_and_si512(v, hi)), odd[c]);
         }
     }
-    const __m512i lo_idx = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i hi_idx = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const __m512i lo_idx =
+        _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi_idx =
+        _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     for (int c = 0; c < NC; ++c) {
         _mm512_storeu_ps(y + o0 + 32 * c, _mm512_permutex2var_ps(even[c], lo_idx, odd[c]));
         _mm512_storeu_ps(y + o0 + 32 * c + 16, _mm512_permutex2var_ps(even[c], hi_idx, odd[c]));
@@ -65,10 +75,18 @@ void tile32(const float* x, int64_t n_in, const uint16_t* w, int64_t n_out, int6
 }
 
 constexpr TileFn kTiles32[4] = {
-    [](const float* x, int64_t n, const uint16_t* w, int64_t no, int64_t o0, __mmask16, float* y) { tile32<1>(x, n, w, no, o0, y); },
-    [](const float* x, int64_t n, const uint16_t* w, int64_t no, int64_t o0, __mmask16, float* y) { tile32<2>(x, n, w, no, o0, y); },
-    [](const float* x, int64_t n, const uint16_t* w, int64_t no, int64_t o0, __mmask16, float* y) { tile32<3>(x, n, w, no, o0, y); },
-    [](const float* x, int64_t n, const uint16_t* w, int64_t no, int64_t o0, __mmask16, float* y) { tile32<4>(x, n, w, no, o0, y); },
+    [](const float* x, int64_t n, const uint16_t* w, int64_t no, int64_t o0, __mmask16, float* y) {
+        tile32<1>(x, n, w, no, o0, y);
+    },
+    [](const float* x, int64_t n, const uint16_t* w, int64_t no, int64_t o0, __mmask16, float* y) {
+        tile32<2>(x, n, w, no, o0, y);
+    },
+    [](const float* x, int64_t n, const uint16_t* w, int64_t no, int64_t o0, __mmask16, float* y) {
+        tile32<3>(x, n, w, no, o0, y);
+    },
+    [](const float* x, int64_t n, const uint16_t* w, int64_t no, int64_t o0, __mmask16, float* y) {
+        tile32<4>(x, n, w, no, o0, y);
+    },
 };
 
 }  // namespace

@@ -29,9 +29,12 @@ void SelectBuffer::reset(int64_t k_keep, int64_t capacity) {
 }
 
 void SelectBuffer::shrink() {
-    for (int64_t i = 0; i < size; ++i) keys[size_t(i)] = seer_detail::select_key(values[size_t(i)], indices[size_t(i)]);
+    for (int64_t i = 0; i < size; ++i)
+        keys[size_t(i)] = seer_detail::select_key(values[size_t(i)], indices[size_t(i)]);
     int64_t keep = std::min(size, k);
-    if (size > k) std::nth_element(keys.begin(), keys.begin() + (k - 1), keys.begin() + size, std::greater<>());
+    if (size > k)
+        std::nth_element(keys.begin(), keys.begin() + (k - 1), keys.begin() + size,
+                         std::greater<>());
     uint64_t worst = keep > 0 ? keys[size_t(keep - 1)] : 0;
     for (int64_t i = 0; i < keep; ++i) {
         uint64_t key = keys[size_t(i)];
@@ -97,8 +100,8 @@ constexpr SelectKernels kAvx512{seer_kernels::group_floor_avx512, seer_kernels::
 constexpr int64_t kParallelMinScores = 1 << 16;  // hkv · n_blocks below this: one thread
 
 // One KV head: the selected blocks ascending into row[0, width), −1 padded; returns the count.
-int64_t select_row(const SelectKernels* kern, const float* x, int64_t n, const SeerSelectParams& p, int64_t width,
-                   int32_t* row, SelectBuffer& buf, std::vector<int32_t>& tmp) {
+int64_t select_row(const SelectKernels* kern, const float* x, int64_t n, const SeerSelectParams& p,
+                   int64_t width, int32_t* row, SelectBuffer& buf, std::vector<int32_t>& tmp) {
     int64_t c = 0;
     if (n == 0) return 0;
     if (p.mode == SeerSelectMode::TokenBudget && n <= p.budget_blocks) {
@@ -118,8 +121,8 @@ int64_t select_row(const SelectKernels* kern, const float* x, int64_t n, const S
                 buf.floor = std::nextafter(t0, -INFINITY);
                 kern->top(x, 0, n, buf);
             } else {
-                // A group with no number (all NaN / −inf): NaN ranks as −inf, so seed with the first k
-                // blocks and let the bar rise from their k-th best.
+                // A group with no number (all NaN / −inf): NaN ranks as −inf, so seed with the
+                // first k blocks and let the bar rise from their k-th best.
                 for (int64_t b = 0; b < k; ++b) {
                     buf.values[size_t(b)] = x[b];
                     buf.indices[size_t(b)] = int32_t(b);
@@ -148,18 +151,20 @@ int64_t select_row(const SelectKernels* kern, const float* x, int64_t n, const S
 }
 }  // namespace
 
-void seer_select_blocks(const float* scores, int64_t hkv, int64_t n_blocks, const SeerSelectParams& p,
-                        int64_t width, int32_t* out, int32_t* counts) {
+void seer_select_blocks(const float* scores, int64_t hkv, int64_t n_blocks,
+                        const SeerSelectParams& p, int64_t width, int32_t* out, int32_t* counts) {
     seer_detail::check_select(scores, hkv, n_blocks, p, width, out, "seer_select_blocks");
     const SelectKernels* kern = simd_pick<const SelectKernels*>(&kScalar, nullptr, &kAvx512);
-    const int nt = hkv * n_blocks >= kParallelMinScores ? int(std::min<int64_t>(num_threads(), hkv)) : 1;
+    const int nt =
+        hkv * n_blocks >= kParallelMinScores ? int(std::min<int64_t>(num_threads(), hkv)) : 1;
 #pragma omp parallel num_threads(nt)
     {
         SelectBuffer buf;
         std::vector<int32_t> tmp;
 #pragma omp for schedule(static)
         for (int64_t h = 0; h < hkv; ++h) {
-            int64_t c = select_row(kern, scores + h * n_blocks, n_blocks, p, width, out + h * width, buf, tmp);
+            int64_t c = select_row(kern, scores + h * n_blocks, n_blocks, p, width, out + h * width,
+                                   buf, tmp);
             if (counts) counts[h] = int32_t(c);
         }
     }

@@ -1,10 +1,10 @@
-// Variants of the SeerAttention-R block selection. The top-k path first bounds the k-th best score from
-// below without sorting: split the row into k groups, T0 = the smallest group maximum (k distinct
-// scores are ≥ T0, so every top-k score is ≥ T0; for scores in random order about k·ln k pass). It
-// then scans the row once, keeping (score, index) pairs ≥ T0 in a candidate buffer; when the buffer
-// fills it is shrunk to the best k by a partial sort and the bar rises to the k-th best kept (a later
-// block equal to it loses the tie to the lower index, so from then on only scores > bar are kept).
-// The threshold path keeps scores > τ.
+// Variants of the SeerAttention-R block selection. The top-k path first bounds the k-th best score
+// from below without sorting: split the row into k groups, T0 = the smallest group maximum (k
+// distinct scores are ≥ T0, so every top-k score is ≥ T0; for scores in random order about k·ln k
+// pass). It then scans the row once, keeping (score, index) pairs ≥ T0 in a candidate buffer; when
+// the buffer fills it is shrunk to the best k by a partial sort and the bar rises to the k-th best
+// kept (a later block equal to it loses the tie to the lower index, so from then on only scores >
+// bar are kept). The threshold path keeps scores > τ.
 #pragma once
 
 #include <cstdint>
@@ -17,11 +17,12 @@ struct SelectBuffer {
     std::vector<float> values;
     std::vector<int32_t> indices;
     int64_t size = 0;
-    int64_t k = 0;       // kept after a shrink
-    float floor = 0;     // T: only scores > T can still enter the top k
+    int64_t k = 0;               // kept after a shrink
+    float floor = 0;             // T: only scores > T can still enter the top k
     std::vector<uint64_t> keys;  // scratch for shrink()
     void reset(int64_t k_keep, int64_t capacity);
-    // Keeps the best k of the buffer (score descending, index ascending; NaN as −inf) and updates T.
+    // Keeps the best k of the buffer (score descending, index ascending; NaN as −inf) and updates
+    // T.
     void shrink();
 };
 
