@@ -5,7 +5,7 @@
 # the baseline x86-64 target, so the library runs on any x86-64 CPU.
 set(MEMPIPE_AVX2_FLAGS -mavx2 -mfma -mf16c -mbmi2)
 set(MEMPIPE_AVX512_FLAGS ${MEMPIPE_AVX2_FLAGS} -mavx512f -mavx512bw -mavx512dq -mavx512vl
-    -mavx512bf16 -mavx512vnni -mavx512vbmi2 -mprefer-vector-width=512)
+    -mavx512bf16 -mavx512vnni -mavx512vbmi -mavx512vbmi2 -mprefer-vector-width=512)
 set(MEMPIPE_AMX_FLAGS ${MEMPIPE_AVX512_FLAGS} -mamx-tile -mamx-bf16 -mamx-int8)
 
 function(mempipe_add_module name)

@@ -16,6 +16,7 @@
 #include "mempipe/core/io.h"
 #include "mempipe/core/parallel.h"
 #include "mempipe/core/rng.h"
+#include "mempipe/core/simd.h"
 #include "mempipe/ops/dsa.h"
 #include "mempipe/ops/nn.h"
 #include "mempipe/ops/top_k.h"
@@ -146,6 +147,14 @@ std::vector<BenchRow> bench_dsa_indexer(const BenchContext& ctx) {
         if (limits.int8_dot_gops > 0)
             ir.roofline_fraction = flop / (limits.int8_dot_gops * 1e9) / ir.ours_s;
         fr.extra["k"] = ir.extra["k"] = k;
+        // The kernels run at the active SIMD level (AMX tiles where present: then the vdpbf16ps /
+        // vpdpbusd roofline above is not the binding limit, streaming the 132 B/key cache is).
+        fr.extra["simd"] = ir.extra["simd"] = std::string(simd_level_name(active_simd_level()));
+        if (limits.dram_read_gbs > 0) {
+            const double floor_s = 132.0 * double(n) / (limits.dram_read_gbs * 1e9);
+            fr.extra["dram_fraction"] = floor_s / fr.ours_s;
+            ir.extra["dram_fraction"] = floor_s / ir.ours_s;
+        }
         fr.extra["gflops"] = flop / fr.ours_s / 1e9;
         ir.extra["gops"] = flop / ir.ours_s / 1e9;
         fr.extra["recall_vs_exact"] = recall(truth, faithful.data(), k);

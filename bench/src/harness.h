@@ -61,6 +61,8 @@ struct MachineLimits {
     double fp32_fma_gflops = 0;
     double bf16_dot_gflops = 0;
     double int8_dot_gops = 0;
+    double amx_bf16_gflops = 0;  // AMX tdpbf16ps tile peak; 0 unless the active SIMD level is amx
+    double amx_int8_gops = 0;    // AMX tdpbssd tile peak; 0 unless the active SIMD level is amx
 };
 const MachineLimits& machine_limits(int threads);
 

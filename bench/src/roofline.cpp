@@ -50,8 +50,8 @@ RooflineKernels roofline_kernels_scalar() {
 }
 
 RooflineKernels roofline_kernels() {
-    auto get =
-        simd_pick(&roofline_kernels_scalar, &roofline_kernels_avx2, &roofline_kernels_avx512);
+    auto get = simd_pick(&roofline_kernels_scalar, &roofline_kernels_avx2, &roofline_kernels_avx512,
+                         &roofline_kernels_amx);
     return get();
 }
 
@@ -143,6 +143,8 @@ RooflineMeasurement measure_roofline(int threads, const RooflineOptions& options
     m.fp32_fma_instr = k.fp32_fma ? k.fp32_fma_instr : none;
     m.bf16_dot_instr = k.bf16_dot ? k.bf16_dot_instr : none;
     m.int8_dot_instr = k.int8_dot ? k.int8_dot_instr : none;
+    m.amx_bf16_instr = k.amx_bf16 ? k.amx_bf16_instr : none;
+    m.amx_int8_instr = k.amx_int8 ? k.amx_int8_instr : none;
     m.dram_instr = k.dram_instr;
     m.dram_bytes = dram_array_bytes(options.dram_bytes);
     m.limits.dram_read_gbs =
@@ -155,12 +157,21 @@ RooflineMeasurement measure_roofline(int threads, const RooflineOptions& options
         measure_compute_rate(k.bf16_dot, k.bf16_dot_per_iter, threads, secs, reps);
     m.limits.int8_dot_gops =
         measure_compute_rate(k.int8_dot, k.int8_dot_per_iter, threads, secs, reps);
+    m.limits.amx_bf16_gflops =
+        measure_compute_rate(k.amx_bf16, k.amx_bf16_per_iter, threads, secs, reps);
+    m.limits.amx_int8_gops =
+        measure_compute_rate(k.amx_int8, k.amx_int8_per_iter, threads, secs, reps);
     if (!k.fp32_fma) m.notes.push_back("fp32 FMA: no AVX2/FMA on this CPU, reported as 0");
     if (!k.bf16_dot) {
         m.notes.push_back(std::string("bf16 dot: needs AVX512-BF16 (level ") + k.level +
                           "), reported as 0");
     }
     if (!k.int8_dot) m.notes.push_back("int8 dot: no AVX2 on this CPU, reported as 0");
+    if (!k.amx_bf16 || !k.amx_int8) {
+        m.notes.push_back(std::string("AMX tile dots: need SIMD level amx (AMX-TILE/BF16/INT8 "
+                                      "with the tile state granted; active level ") +
+                          k.level + "), reported as 0");
+    }
     if (m.threads != threads) {
         m.notes.push_back("OpenMP ran " + std::to_string(m.threads) + " threads, " +
                           std::to_string(threads) + " were asked");

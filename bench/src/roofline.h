@@ -2,8 +2,9 @@
 // peaks.
 //
 // Internal to the bench module. Each SIMD level provides a `RooflineKernels` table (roofline.cpp:
-// scalar, roofline_avx2.cpp, roofline_avx512.cpp); `measure_roofline` picks the table for the
-// active level once and times every kernel with `threads` OpenMP threads. A kernel a level cannot
+// scalar, roofline_avx2.cpp, roofline_avx512.cpp, roofline_amx.cpp = the AVX-512 table plus the
+// AMX tile kernels); `measure_roofline` picks the table for the active level once and times every
+// kernel with `threads` OpenMP threads. A kernel a level cannot
 // run is a null pointer and is reported as 0 with a note. Kernels return a checksum so that the
 // compiler keeps the work (the checksum is folded into a volatile sink by the caller).
 #pragma once
@@ -25,18 +26,27 @@ struct RooflineKernels {
     double (*fp32_fma)(int64_t iters) = nullptr;
     double (*bf16_dot)(int64_t iters) = nullptr;
     double (*int8_dot)(int64_t iters) = nullptr;
+    // AMX tile-resident loops (level amx only). Each call configures the calling thread's tiles
+    // and releases them before returning; detected_simd_level() must have run first.
+    double (*amx_bf16)(int64_t iters) = nullptr;
+    double (*amx_int8)(int64_t iters) = nullptr;
     double fp32_fma_per_iter = 0;  // FLOP (2 per multiply-add lane)
     double bf16_dot_per_iter = 0;  // FLOP (64 per vdpbf16ps zmm)
     double int8_dot_per_iter = 0;  // OP (128 per vpdpbusd zmm)
+    double amx_bf16_per_iter = 0;  // FLOP (16·16·32·2 = 16384 per tdpbf16ps)
+    double amx_int8_per_iter = 0;  // OP (16·16·64·2 = 32768 per tdpbssd)
     const char* fp32_fma_instr = "";
     const char* bf16_dot_instr = "";
     const char* int8_dot_instr = "";
+    const char* amx_bf16_instr = "";
+    const char* amx_int8_instr = "";
     const char* dram_instr = "";
 };
 
 RooflineKernels roofline_kernels_scalar();
 RooflineKernels roofline_kernels_avx2();
 RooflineKernels roofline_kernels_avx512();
+RooflineKernels roofline_kernels_amx();
 
 // The table for the active SIMD level.
 RooflineKernels roofline_kernels();
@@ -54,7 +64,8 @@ struct RooflineMeasurement {
     size_t dram_bytes = 0;  // array size the DRAM kernel streamed
     MachineLimits limits;   // 0 where the level has no kernel
     std::vector<std::string> notes;
-    std::string fp32_fma_instr, bf16_dot_instr, int8_dot_instr, dram_instr;
+    std::string fp32_fma_instr, bf16_dot_instr, int8_dot_instr, amx_bf16_instr, amx_int8_instr,
+        dram_instr;
 };
 
 // The DRAM array size: `requested`, raised to twice the L3 size (at most 1 GiB) so that the sweep

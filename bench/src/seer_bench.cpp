@@ -1,7 +1,8 @@
-// bench_seer: SeerAttention-R decode gate, Relevancy + Retrieval (cpu::seer_gate_scores +
-// cpu::seer_select_blocks) vs the PyTorch gate (bench/peers/seer.py) on identical inputs, Qwen3-8B
-// shapes (32 q / 8 KV heads, d 128, d_gate 128, block 64), N = 128K and 1M tokens (+ ctx.sizes),
-// token budget 4096 (top-64 blocks) and threshold 1e-3.
+// bench_seer: SeerAttention-R decode gate, Relevancy + Retrieval (cpu::seer_gate_select, the fused
+// op; the two separate ops are timed too: extra.ours_unfused_s) vs the PyTorch gate
+// (bench/peers/seer.py) on identical inputs, Qwen3-8B shapes (32 q / 8 KV heads, d 128, d_gate 128,
+// block 64), N = 128K and 1M tokens (+ ctx.sizes), token budget 4096 (top-64 blocks) and threshold
+// 1e-3.
 //
 // Inputs: the K cache is synthesised chunk by chunk (random bf16 in [−1, 1)) and compressed with
 // the real Prepare op (cpu::seer_compress_blocks, block-end RoPE positions), so k_comp has the
@@ -134,7 +135,12 @@ std::vector<BenchRow> bench_seer(const BenchContext& ctx) {
             SeerSelectParams p{mode, kBudgetBlocks, kThreshold};
             const int64_t width = seer_select_width(nb, p);
             Buffer<int32_t> sel(size_t(kHkv * width)), counts(size_t(kHkv) * 1);
-            auto ours = [&] {
+            auto ours = [&] {  // Relevancy + Retrieval, fused
+                cpu::seer_gate_select(q.data(), k_comp.data(), nb, gate.shape, gate.w,
+                                      gate.inv_freq.data(), position, p, width, scores.data(),
+                                      sel.data(), counts.data());
+            };
+            auto unfused = [&] {
                 cpu::seer_gate_scores(q.data(), k_comp.data(), nb, gate.shape, gate.w,
                                       gate.inv_freq.data(), position, scores.data());
                 cpu::seer_select_blocks(scores.data(), kHkv, nb, p, width, sel.data(),
@@ -153,6 +159,8 @@ std::vector<BenchRow> bench_seer(const BenchContext& ctx) {
             r.extra["n_blocks"] = nb;
             r.extra["k_comp_bytes"] = kc_bytes;
             r.extra["ours_cold_s"] = cold_median(ours, ctx.repeats);
+            r.extra["ours_unfused_s"] = time_median(unfused, ctx.repeats, 1);
+            ours();  // the selection compared below
             r.extra["ours_gbs"] = kc_bytes / r.ours_s / 1e9;
             r.extra["prepare_compress_all_s"] = compress_s;
             int64_t selected = 0;

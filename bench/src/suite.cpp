@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
 
 #include "mempipe/core/error.h"
 #include "mempipe/core/parallel.h"
@@ -19,7 +21,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // Figures from /work/shared/reference/machine.md (2-vCPU Zen 4 VM, 2026-11-25): medians of a
-// throwaway program on a machine of this kind, printed next to ours for comparison only.
+// throwaway program on a machine of this kind, printed next to ours for comparison only. Zen 4 has
+// no AMX, so the AMX rows have no reference (negative: printed as "–", null in the JSON).
 struct Reference {
     const char* kernel;
     const char* unit;
@@ -30,7 +33,10 @@ constexpr Reference kReference[] = {
     {"fp32 FMA", "GFLOP/s", 116, 230},
     {"bf16 dot", "GFLOP/s", 234, 461},
     {"int8 dot", "GOP/s", 466, 893},
+    {"AMX bf16 tile dot", "GFLOP/s", -1, -1},
+    {"AMX int8 tile dot", "GOP/s", -1, -1},
 };
+constexpr int kRooflineRows = int(std::size(kReference));
 
 double limit_value(const MachineLimits& l, int i) {
     switch (i) {
@@ -40,8 +46,12 @@ double limit_value(const MachineLimits& l, int i) {
             return l.fp32_fma_gflops;
         case 2:
             return l.bf16_dot_gflops;
-        default:
+        case 3:
             return l.int8_dot_gops;
+        case 4:
+            return l.amx_bf16_gflops;
+        default:
+            return l.amx_int8_gops;
     }
 }
 
@@ -53,9 +63,21 @@ std::string instruction(const RooflineMeasurement& m, int i) {
             return m.fp32_fma_instr;
         case 2:
             return m.bf16_dot_instr;
-        default:
+        case 3:
             return m.int8_dot_instr;
+        case 4:
+            return m.amx_bf16_instr;
+        default:
+            return m.amx_int8_instr;
     }
+}
+
+Json reference_json(double v) {
+    return v >= 0 ? Json(v) : Json(nullptr);
+}
+
+std::string reference_cell(double v) {
+    return v >= 0 ? format_rate(v) : "–";
 }
 
 void out(const std::string& s) {
@@ -156,7 +178,7 @@ Json run_roofline(int max_threads, bool markdown_to_stdout) {
     for (int t : counts) cols.push_back(std::to_string(t) + (t == 1 ? " thread" : " threads"));
     cols.insert(cols.end(), {"unit", "machine.md 1 thr", "machine.md 2 thr"});
     std::string md = markdown_header(cols);
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < kRooflineRows; ++i) {
         const Reference& ref = kReference[i];
         Json row;
         row["kernel"] = ref.kernel;
@@ -168,16 +190,21 @@ Json run_roofline(int max_threads, bool markdown_to_stdout) {
             row["measured"][std::to_string(counts[c])] = v;
             cells.push_back(format_rate(v));
         }
-        row["reference_machine_md"] = {{"1", ref.one_thread}, {"2", ref.two_threads}};
+        row["reference_machine_md"] = {{"1", reference_json(ref.one_thread)},
+                                       {"2", reference_json(ref.two_threads)}};
         cells.insert(cells.end(),
-                     {ref.unit, format_rate(ref.one_thread), format_rate(ref.two_threads)});
+                     {ref.unit, reference_cell(ref.one_thread), reference_cell(ref.two_threads)});
         md += markdown_row(cells);
         j["kernels"].push_back(row);
     }
     j["notes"] = Json::array();
+    std::vector<std::string> notes;  // each note once, although every thread count reports it
     for (const auto& m : ms) {
-        for (const auto& n : m.notes) j["notes"].push_back(n);
+        for (const auto& n : m.notes) {
+            if (std::find(notes.begin(), notes.end(), n) == notes.end()) notes.push_back(n);
+        }
     }
+    for (const auto& n : notes) j["notes"].push_back(n);
     j["reference"] =
         "machine.md: 2-vCPU Zen 4 VM, 2026-11-25 (shared VM: ±10% compute, ±20-30% DRAM)";
     if (markdown_to_stdout) {

@@ -31,7 +31,7 @@ SimdLevel detect() {
     bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                   __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
                   __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512vnni") &&
-                  __builtin_cpu_supports("avx512vbmi2");
+                  __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512vbmi");
     if (avx512 && amx_usable()) return SimdLevel::Amx;
     return avx512 ? SimdLevel::Avx512 : avx2 ? SimdLevel::Avx2 : SimdLevel::Scalar;
 }

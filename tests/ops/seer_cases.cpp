@@ -397,6 +397,65 @@ void scores_cases(std::vector<OpCase>& out) {
          }});
 }
 
+// Fused Relevancy + Retrieval: scores within tolerance of the reference, and the selection exactly
+// the reference selection of the returned scores (top-k and threshold; thread-split from 1024
+// blocks).
+void gate_select_cases(std::vector<OpCase>& out) {
+    SeerGateShape qwen = make_shape(32, 8, 128, 128, 64, false);
+    for (int64_t n : {0, 1, 65, 1000, 2000, 9001})
+        for (SeerSelectMode mode : {SeerSelectMode::TokenBudget, SeerSelectMode::Threshold}) {
+            bool budget = mode == SeerSelectMode::TokenBudget;
+            std::string p =
+                "qwen3_8b,n_blocks=" + std::to_string(n) + (budget ? ",topk64" : ",threshold");
+            out.push_back(
+                {"seer_gate_select", p, [=](CaseContext& ctx) {
+                     ScoreInputs in(ctx, qwen, n, 1, 1.0f, true);
+                     SeerSelectParams sp{mode, 64, 2.0f / float(std::max<int64_t>(n, 1))};
+                     const int64_t width = seer_select_width(n, sp) + 1, hkv = qwen.hkv;
+                     const float* f = in.W.inv_freq.data();
+                     std::vector<float> ws(size_t(hkv * n));
+                     std::vector<int32_t> wo(size_t(hkv * width)), wc(size_t(hkv) * 1),
+                         again(wo.size());
+                     Guarded<float> gs(size_t(hkv * n), 4);
+                     Guarded<int32_t> go(size_t(hkv * width), 4), gc(size_t(hkv) * 1, 4);
+                     const int64_t pos = std::max<int64_t>(n * 64 - 5, 0);
+                     ref::seer_gate_select(in.q.data(), in.kc.data(), n, qwen, in.W.w, f, pos, sp,
+                                           width, ws.data(), wo.data(), wc.data());
+                     cpu::seer_gate_select(in.q.data(), in.kc.data(), n, qwen, in.W.w, f, pos, sp,
+                                           width, gs.data(), go.data(), gc.data());
+                     gs.check_guards("scores");
+                     go.check_guards("out");
+                     gc.check_guards("counts");
+                     expect_close(ws.data(), gs.data(), ws.size(), kScoreRtol, kScoreAtol,
+                                  "scores");
+                     ref::seer_select_blocks(gs.data(), hkv, n, sp, width, wo.data(), wc.data());
+                     expect_equal(wo.data(), go.data(), wo.size(),
+                                  "out vs ref selection of the scores");
+                     expect_equal(wc.data(), gc.data(), wc.size(), "counts");
+                     cpu::seer_select_blocks(gs.data(), hkv, n, sp, width, again.data(), nullptr);
+                     expect_equal(again.data(), go.data(), again.size(),
+                                  "out vs cpu::seer_select_blocks");
+                 }});
+        }
+    out.push_back(
+        {"seer_gate_select", "guards", [=](CaseContext& ctx) {
+             ScoreInputs in(ctx, qwen, 4, 0, 1.0f, false);
+             SeerSelectParams sp;
+             std::vector<float> sc(size_t(qwen.hkv * 4));
+             std::vector<int32_t> o(size_t(qwen.hkv * 4));
+             const float* f = in.W.inv_freq.data();
+             EXPECT_THROW(cpu::seer_gate_select(in.q.data(), in.kc.data(), 4, qwen, in.W.w, f, 3,
+                                                sp, 3, sc.data(), o.data(), nullptr),
+                          Error);  // width 3 < 4 blocks
+             EXPECT_THROW(cpu::seer_gate_select(nullptr, in.kc.data(), 4, qwen, in.W.w, f, 3, sp, 4,
+                                                sc.data(), o.data(), nullptr),
+                          Error);
+             EXPECT_THROW(ref::seer_gate_select(in.q.data(), in.kc.data(), 4, qwen, in.W.w, f, -1,
+                                                sp, 4, sc.data(), o.data(), nullptr),
+                          Error);
+         }});
+}
+
 // ---------------------------------------------------------------------------------------------------
 // seer_select_blocks
 
@@ -491,6 +550,8 @@ void select_cases(std::vector<OpCase>& out) {
     };
     for (C c : {C{SeerSelectMode::TokenBudget, 8, 300, 64, 0, 50, true, 0},
                 C{SeerSelectMode::TokenBudget, 3, 129, 128, 0, 1000, true, 5},
+                C{SeerSelectMode::TokenBudget, 4, 0, 64, 0, 10, false, 3},  // no block: rows of −1
+                C{SeerSelectMode::Threshold, 4, 0, 64, 0.5f, 10, false, 2},
                 C{SeerSelectMode::TokenBudget, 3, 129, 127, 0, 4, false, 0},
                 C{SeerSelectMode::TokenBudget, 1, 65, 64, 0, 2, true, 3},
                 C{SeerSelectMode::TokenBudget, 8, 16384, 64, 0, 1 << 22, false, 0},
@@ -580,6 +641,7 @@ void select_cases(std::vector<OpCase>& out) {
 void all_seer_cases(std::vector<OpCase>& out) {
     compress_cases(out);
     scores_cases(out);
+    gate_select_cases(out);
     select_cases(out);
 }
 

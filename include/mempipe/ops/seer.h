@@ -121,6 +121,9 @@ int64_t seer_select_width(int64_t n_blocks, const SeerSelectParams& p);
 OpCost seer_compress_cost(const SeerGateShape& s, int64_t n_blocks);
 OpCost seer_gate_scores_cost(const SeerGateShape& s, int64_t n_blocks);
 OpCost seer_select_blocks_cost(int64_t hkv, int64_t n_blocks, const SeerSelectParams& p);
+// The fused Relevancy + Retrieval op: the scores' cost plus the selection's output (its input stays
+// in cache).
+OpCost seer_gate_select_cost(const SeerGateShape& s, int64_t n_blocks, const SeerSelectParams& p);
 
 namespace ref {
 // Compresses one complete block.
@@ -154,6 +157,13 @@ void seer_gate_scores(const float* q_nope, const uint16_t* k_comp, int64_t n_blo
 // {0, n_blocks − 1}.
 void seer_select_blocks(const float* scores, int64_t hkv, int64_t n_blocks,
                         const SeerSelectParams& p, int64_t width, int32_t* out, int32_t* counts);
+// Relevancy + Retrieval fused: seer_gate_scores then seer_select_blocks on its scores, same
+// arguments and outputs (scores: [hkv × n_blocks] f32; out: [hkv × width] int32; counts: [hkv]
+// int32 or nullptr).
+void seer_gate_select(const float* q_nope, const uint16_t* k_comp, int64_t n_blocks,
+                      const SeerGateShape& s, const SeerGateWeights& w, const float* inv_freq,
+                      int64_t position, const SeerSelectParams& p, int64_t width, float* scores,
+                      int32_t* out, int32_t* counts);
 }  // namespace ref
 
 namespace cpu {
@@ -172,6 +182,12 @@ void seer_gate_scores(const float* q_nope, const uint16_t* k_comp, int64_t n_blo
 // compare-and-compress. Exact. Large inputs split KV heads over threads.
 void seer_select_blocks(const float* scores, int64_t hkv, int64_t n_blocks,
                         const SeerSelectParams& p, int64_t width, int32_t* out, int32_t* counts);
+// Each thread selects the score rows it has just normalised (still in cache; no second fork). The
+// selection is exactly seer_select_blocks applied to the returned scores.
+void seer_gate_select(const float* q_nope, const uint16_t* k_comp, int64_t n_blocks,
+                      const SeerGateShape& s, const SeerGateWeights& w, const float* inv_freq,
+                      int64_t position, const SeerSelectParams& p, int64_t width, float* scores,
+                      int32_t* out, int32_t* counts);
 }  // namespace cpu
 
 }  // namespace mempipe

@@ -100,4 +100,13 @@ OpCost seer_select_blocks_cost(int64_t hkv, int64_t n_blocks, const SeerSelectPa
     return c;
 }
 
+OpCost seer_gate_select_cost(const SeerGateShape& s, int64_t n_blocks, const SeerSelectParams& p) {
+    OpCost c = seer_gate_scores_cost(s, n_blocks);
+    OpCost sel = seer_select_blocks_cost(s.hkv, n_blocks, p);
+    c.flops += sel.flops;
+    c.bytes_written += sel.bytes_written;
+    c.pattern = AccessPattern::DataDependent;
+    return c;
+}
+
 }  // namespace mempipe

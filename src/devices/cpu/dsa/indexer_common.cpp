@@ -106,8 +106,6 @@ void score_int8_scalar(const PreparedQueries& q, const IndexKeysView& keys, int6
 }
 
 ScoreRangeFn pick_scorer(IndexerPath path) {
-    static const bool vbmi = __builtin_cpu_supports("avx512vbmi");
-    if (!vbmi) return path == IndexerPath::Faithful ? score_faithful_scalar : score_int8_scalar;
     if (path == IndexerPath::Faithful)
         return simd_pick<ScoreRangeFn>(score_faithful_scalar, nullptr, score_faithful_avx512,
                                        score_faithful_amx);

@@ -1,6 +1,6 @@
 // Internal, AVX-512 (+VBMI) helpers shared by the AVX-512 and AMX indexer kernels: fp8 → bf16 /
 // int8 key conversion through vpermi2b byte LUTs, and a 16-lane horizontal sum. Include after
-// <immintrin.h> in a file compiled for AVX-512 with `#pragma GCC target("avx512vbmi")`.
+// <immintrin.h> in a file compiled for AVX-512 (the module flags include VBMI).
 #pragma once
 
 #include <bit>

@@ -24,13 +24,20 @@ inline int faithful_dim(int pos) {
 struct PreparedQueries {
     IndexerPath path = IndexerPath::Faithful;
     int64_t batch = 0, heads = 0, hp = 0;  // hp: heads padded to a multiple of kHeadChunk
-    Buffer<float> qf;      // Faithful: [batch × heads × 128] e4m3 values as f32 (natural order)
-    Buffer<uint32_t> qt;   // Faithful: [batch × 64 pairs × hp] bf16 pairs in faithful_dim order
-    Buffer<int8_t> qi;     // Int8: [batch × heads × 128] requantised queries
-    Buffer<uint32_t> qt8;  // Int8: [batch × 32 quads × hp] 4 × s8 (dims 4d..4d+3)
-    Buffer<int32_t>
-        corr;  // Int8: [batch × hp] = −128·Σ_d q_i (undoes the +128 offset of the u8 keys)
-    Buffer<float> w;  // [batch × hp]: weights (Faithful) or ws (Int8), zero-padded
+    // Faithful: [batch × heads × 128] e4m3 values as f32 (natural order)
+    Buffer<float> qf;
+    // Faithful: [batch × 64 pairs × hp] bf16 pairs in faithful_dim order
+    Buffer<uint32_t> qt;
+    // Int8: [batch × heads × 128] requantised queries
+    Buffer<int8_t> qi;
+    // Int8: [batch × 32 quads × hp] 4 × s8 (dims 4d..4d+3)
+    Buffer<uint32_t> qt8;
+    // Int8: [batch × hp] = −128·Σ_d q_i (undoes the +128 offset of the u8 keys)
+    Buffer<int32_t> corr;
+    // Int8: [batch × hp/16 × 16 rows × 16] corr repeated per row: the AMX accumulator start tiles
+    Buffer<int32_t> corr_rows;
+    // [batch × hp]: weights (Faithful) or ws (Int8), zero-padded
+    Buffer<float> w;
 };
 
 PreparedQueries prepare_queries(const uint8_t* q8, const float* weights, int64_t batch,

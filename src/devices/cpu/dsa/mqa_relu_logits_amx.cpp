@@ -14,7 +14,6 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // vpermi2b (AVX512-VBMI) for the key conversion: every AMX CPU has it; pick_scorer() checks at run
 // time.
-#pragma GCC target("avx512vbmi")
 #include <immintrin.h>
 
 #include <algorithm>

@@ -15,7 +15,6 @@
 // vpermi2b is AVX512-VBMI, which the module's AVX-512 flags do not name; every CPU that passes the
 // Avx512 level check (it requires VBMI2) also has VBMI, and pick_scorer() checks it again at run
 // time.
-#pragma GCC target("avx512vbmi")
 #include <immintrin.h>
 
 #include <algorithm>

@@ -1,5 +1,9 @@
 // CPU page_scores: the (KV head, physical page) space is split into one contiguous range per
 // thread, so each thread streams one run of statistics; plus the portable variant.
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <vector>
 
@@ -10,6 +14,13 @@
 #include "ops/lserve/lserve_checks.h"
 
 namespace mempipe::cpu {
+
+namespace {
+constexpr int64_t kMinPagesPerThread = 256;  // physical pages (of one KV head) per thread, at least
+constexpr double kStallSeconds = 1e-3;
+constexpr int kSerialCalls = 16;
+std::atomic<int> serial_calls_left{0};
+}  // namespace
 
 namespace lserve_detail {
 
@@ -59,13 +70,37 @@ void page_scores(const float* q, const uint16_t* stats, int64_t capacity, int64_
     for (int64_t j = 0; j < s.hkv; ++j)
         if (!kv_head_mask || kv_head_mask[j]) heads.push_back(j);
     const int64_t total = int64_t(heads.size()) * n_phys;
-    parallel_for(total, 256, [&](int64_t b, int64_t e) {
+    auto run = [&](int64_t b, int64_t e) {
         while (b < e) {
             int64_t hi = b / n_phys, pp0 = b % n_phys, pp1 = std::min(n_phys, pp0 + (e - b));
             fn(q, stats, capacity, n_logical, s, heads[size_t(hi)], pp0, pp1, out);
             b += pp1 - pp0;
         }
-    });
+    };
+    // One contiguous (KV head, page) range per thread. Contention guard as in cpu::top_k: when the
+    // region waited far longer than its slowest part worked (a thread stuck behind other processes
+    // on a shared machine), the next calls run on the calling thread.
+    int64_t threads = omp_in_parallel() ? 1 : num_threads();
+    if (threads > 1 && serial_calls_left.load(std::memory_order_relaxed) > 0) {
+        serial_calls_left.fetch_sub(1, std::memory_order_relaxed);
+        threads = 1;
+    }
+    threads = std::min(threads, total / kMinPagesPerThread);
+    if (threads <= 1) {
+        run(0, total);
+        return;
+    }
+    std::vector<double> part_seconds(static_cast<size_t>(threads));
+    const double t0 = omp_get_wtime();
+#pragma omp parallel for num_threads(int(threads)) schedule(static, 1)
+    for (int64_t t = 0; t < threads; ++t) {
+        const double ts = omp_get_wtime();
+        run(total * t / threads, total * (t + 1) / threads);
+        part_seconds[size_t(t)] = omp_get_wtime() - ts;
+    }
+    const double wall = omp_get_wtime() - t0;
+    if (wall - *std::max_element(part_seconds.begin(), part_seconds.end()) > kStallSeconds)
+        serial_calls_left.store(kSerialCalls, std::memory_order_relaxed);
 }
 
 }  // namespace mempipe::cpu

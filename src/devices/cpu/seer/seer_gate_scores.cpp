@@ -19,6 +19,7 @@
 #include "ops/seer/seer_internal.h"
 #include "seer_gate_scores_kernels.h"
 #include "seer_linear_kernels.h"
+#include "seer_select_blocks_kernels.h"
 
 namespace mempipe::cpu {
 
@@ -92,6 +93,59 @@ namespace {
 constexpr int64_t kParallelMinBlocks = 1024;
 }  // namespace
 
+namespace seer_kernels {
+
+void gate_run(const float* q_nope, const uint16_t* k_comp, int64_t n_blocks, const SeerGateShape& s,
+              const SeerGateWeights& w, const float* inv_freq, int64_t position, float* scores,
+              const SeerSelectParams* sel, int64_t width, int32_t* out, int32_t* counts) {
+    if (n_blocks == 0) return;
+    const GateKernels* kern = simd_pick<const GateKernels*>(&kGateScalar, nullptr, &kGateAvx512);
+    if (s.d_gate % 32 != 0) kern = &kGateScalar;
+    const SelectKernels* select = pick_select_kernels();
+
+    const int64_t hkv = s.hkv, dg = s.d_gate, n = n_blocks;
+    const float scale = float(1.0 / std::sqrt(double(dg)));
+    std::vector<float> qg(size_t(hkv * dg)), qp(size_t(2 * hkv * dg)), c(size_t(dg / 2)),
+        sn(size_t(dg / 2));
+    if (inv_freq) seer_detail::rope_cos_sin(inv_freq, dg / 2, position, c.data(), sn.data());
+    // Threads split the KV heads: each computes its heads' query, streams their k_comp columns,
+    // normalises their score rows and (fused) selects from them while they are in cache; no
+    // synchronisation, and each row is produced by one thread.
+    const int nt =
+        n >= kParallelMinBlocks ? int(std::min<int64_t>(std::max(1, num_threads()), hkv)) : 1;
+    auto work = [&](int t, int parts) {
+        const int64_t k0 = hkv * t / parts, k1 = hkv * (t + 1) / parts;
+        kern->query(q_nope, w.wq, s, k0, k1, qg.data());
+        for (int64_t k = k0; k < k1; ++k)
+            seer_detail::finish_row(qg.data() + k * dg, s, w.q_norm, inv_freq ? c.data() : nullptr,
+                                    sn.data());
+        kern->pack(qg.data(), s, k0, k1, qp.data());
+        kern->dots(qp.data(), k_comp, n, s, k0, k1, scores);
+        SelectScratch scratch;
+        for (int64_t k = k0; k < k1; ++k) {
+            float* x = scores + k * n;
+            bool nan = false;
+            float m = kern->max(x, 0, n, &nan);
+            if (nan)
+                std::fill(x, x + n, NAN);
+            else
+                kern->norm(x, 0, n, kern->exp(x, 0, n, m, scale));
+            if (sel) {
+                int64_t cnt = select_row(select, x, n, *sel, width, out + k * width, scratch);
+                if (counts) counts[k] = int32_t(cnt);
+            }
+        }
+    };
+    if (nt == 1) {
+        work(0, 1);
+        return;
+    }
+#pragma omp parallel num_threads(nt)
+    work(omp_get_thread_num(), omp_get_num_threads());
+}
+
+}  // namespace seer_kernels
+
 void seer_gate_scores(const float* q_nope, const uint16_t* k_comp, int64_t n_blocks,
                       const SeerGateShape& s, const SeerGateWeights& w, const float* inv_freq,
                       int64_t position, float* scores) {
@@ -104,44 +158,8 @@ void seer_gate_scores(const float* q_nope, const uint16_t* k_comp, int64_t n_blo
         q_nope && k_comp && scores,
         "seer_gate_scores: q_nope ([hq × d] f32), k_comp ([n_blocks × hkv × d_gate] bf16) and "
         "scores ([hkv × n_blocks] f32) must not be null");
-    using seer_kernels::GateKernels;
-    const GateKernels* kern = simd_pick<const GateKernels*>(&seer_kernels::kGateScalar, nullptr,
-                                                            &seer_kernels::kGateAvx512);
-    if (s.d_gate % 32 != 0) kern = &seer_kernels::kGateScalar;
-
-    const int64_t hkv = s.hkv, dg = s.d_gate, n = n_blocks;
-    const float scale = float(1.0 / std::sqrt(double(dg)));
-    std::vector<float> qg(size_t(hkv * dg)), qp(size_t(2 * hkv * dg)), c(size_t(dg / 2)),
-        sn(size_t(dg / 2));
-    if (inv_freq) seer_detail::rope_cos_sin(inv_freq, dg / 2, position, c.data(), sn.data());
-    // Threads split the KV heads: each computes its heads' query, streams their k_comp columns and
-    // normalises their score rows; no synchronisation, and each row is produced by one thread.
-    const int nt =
-        n >= kParallelMinBlocks ? int(std::min<int64_t>(std::max(1, num_threads()), hkv)) : 1;
-    auto work = [&](int t, int parts) {
-        const int64_t k0 = hkv * t / parts, k1 = hkv * (t + 1) / parts;
-        kern->query(q_nope, w.wq, s, k0, k1, qg.data());
-        for (int64_t k = k0; k < k1; ++k)
-            seer_detail::finish_row(qg.data() + k * dg, s, w.q_norm, inv_freq ? c.data() : nullptr,
-                                    sn.data());
-        kern->pack(qg.data(), s, k0, k1, qp.data());
-        kern->dots(qp.data(), k_comp, n, s, k0, k1, scores);
-        for (int64_t k = k0; k < k1; ++k) {
-            float* x = scores + k * n;
-            bool nan = false;
-            float m = kern->max(x, 0, n, &nan);
-            if (nan)
-                std::fill(x, x + n, NAN);
-            else
-                kern->norm(x, 0, n, kern->exp(x, 0, n, m, scale));
-        }
-    };
-    if (nt == 1) {
-        work(0, 1);
-        return;
-    }
-#pragma omp parallel num_threads(nt)
-    work(omp_get_thread_num(), omp_get_num_threads());
+    seer_kernels::gate_run(q_nope, k_comp, n_blocks, s, w, inv_freq, position, scores, nullptr, 0,
+                           nullptr, nullptr);
 }
 
 }  // namespace mempipe::cpu

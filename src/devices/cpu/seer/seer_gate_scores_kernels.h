@@ -37,6 +37,13 @@ struct GateKernels {
     GateNormFn norm;
 };
 
+// The whole gate (query, dots, softmax) and, when `sel` is not null, the selection of each row as
+// soon as it is normalised (arguments already checked). Used by cpu::seer_gate_scores and
+// cpu::seer_gate_select.
+void gate_run(const float* q_nope, const uint16_t* k_comp, int64_t n_blocks, const SeerGateShape& s,
+              const SeerGateWeights& w, const float* inv_freq, int64_t position, float* scores,
+              const SeerSelectParams* sel, int64_t width, int32_t* out, int32_t* counts);
+
 extern const GateKernels kGateScalar;
 extern const GateKernels
     kGateAvx512;  // dots need d_gate % 32 == 0 (the entry falls back otherwise)

@@ -90,20 +90,26 @@ int64_t filter_above_scalar(const float* x, int64_t n, float tau, int32_t* out) 
 
 }  // namespace seer_kernels
 
-namespace {
-using seer_kernels::SelectBuffer;
-using seer_kernels::SelectKernels;
-constexpr SelectKernels kScalar{seer_kernels::group_floor_scalar, seer_kernels::filter_top_scalar,
-                                seer_kernels::filter_above_scalar};
-constexpr SelectKernels kAvx512{seer_kernels::group_floor_avx512, seer_kernels::filter_top_avx512,
-                                seer_kernels::filter_above_avx512};
-constexpr int64_t kParallelMinScores = 1 << 16;  // hkv · n_blocks below this: one thread
+namespace seer_kernels {
 
-// One KV head: the selected blocks ascending into row[0, width), −1 padded; returns the count.
+namespace {
+constexpr SelectKernels kScalar{group_floor_scalar, filter_top_scalar, filter_above_scalar};
+constexpr SelectKernels kAvx512{group_floor_avx512, filter_top_avx512, filter_above_avx512};
+}  // namespace
+
+const SelectKernels* pick_select_kernels() {
+    return simd_pick<const SelectKernels*>(&kScalar, nullptr, &kAvx512);
+}
+
 int64_t select_row(const SelectKernels* kern, const float* x, int64_t n, const SeerSelectParams& p,
-                   int64_t width, int32_t* row, SelectBuffer& buf, std::vector<int32_t>& tmp) {
+                   int64_t width, int32_t* row, SelectScratch& scratch) {
     int64_t c = 0;
-    if (n == 0) return 0;
+    if (n == 0) {
+        std::fill(row, row + width, -1);
+        return 0;
+    }
+    SelectBuffer& buf = scratch.buf;
+    std::vector<int32_t>& tmp = scratch.tmp;
     if (p.mode == SeerSelectMode::TokenBudget && n <= p.budget_blocks) {
         for (int64_t b = 0; b < n; ++b) row[c++] = int32_t(b);
     } else {
@@ -149,22 +155,26 @@ int64_t select_row(const SelectKernels* kern, const float* x, int64_t n, const S
     std::fill(row + c, row + width, -1);
     return c;
 }
+
+}  // namespace seer_kernels
+
+namespace {
+constexpr int64_t kParallelMinScores = 1 << 16;  // hkv · n_blocks below this: one thread
 }  // namespace
 
 void seer_select_blocks(const float* scores, int64_t hkv, int64_t n_blocks,
                         const SeerSelectParams& p, int64_t width, int32_t* out, int32_t* counts) {
     seer_detail::check_select(scores, hkv, n_blocks, p, width, out, "seer_select_blocks");
-    const SelectKernels* kern = simd_pick<const SelectKernels*>(&kScalar, nullptr, &kAvx512);
+    const seer_kernels::SelectKernels* kern = seer_kernels::pick_select_kernels();
     const int nt =
         hkv * n_blocks >= kParallelMinScores ? int(std::min<int64_t>(num_threads(), hkv)) : 1;
 #pragma omp parallel num_threads(nt)
     {
-        SelectBuffer buf;
-        std::vector<int32_t> tmp;
+        seer_kernels::SelectScratch scratch;
 #pragma omp for schedule(static)
         for (int64_t h = 0; h < hkv; ++h) {
-            int64_t c = select_row(kern, scores + h * n_blocks, n_blocks, p, width, out + h * width,
-                                   buf, tmp);
+            int64_t c = seer_kernels::select_row(kern, scores + h * n_blocks, n_blocks, p, width,
+                                                 out + h * width, scratch);
             if (counts) counts[h] = int32_t(c);
         }
     }

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "mempipe/ops/seer.h"
+
 namespace mempipe::cpu::seer_kernels {
 
 // Candidate buffer of one row: parallel arrays of scores and block indices.
@@ -46,5 +48,16 @@ struct SelectKernels {
     FilterTopFn top;
     FilterAboveFn above;
 };
+const SelectKernels* pick_select_kernels();  // for the active SIMD level
+
+// Per-thread scratch of select_row.
+struct SelectScratch {
+    SelectBuffer buf;
+    std::vector<int32_t> tmp;
+};
+// One KV head's row of scores x: [n] → its selected blocks ascending in row[0, width), −1 padded
+// (the contract of seer_select_blocks, arguments already checked); returns the count.
+int64_t select_row(const SelectKernels* kern, const float* x, int64_t n, const SeerSelectParams& p,
+                   int64_t width, int32_t* row, SelectScratch& scratch);
 
 }  // namespace mempipe::cpu::seer_kernels

@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <limits>
 #include <vector>
@@ -58,6 +59,15 @@ constexpr size_t kKeepArenaBytes = 8u << 20;  // scratch above this is freed aft
 
 constexpr int64_t kLine = 16;           // floats per cache line
 constexpr int64_t kSampleWords = 4096;  // sample size of sample_threshold (256 cache lines)
+
+// Contention guard. On a shared machine (2 cores, other processes busy) a parallel region can stall
+// for a whole scheduler time slice (~4-8 ms) waiting for its second thread, 20-40x the work at N =
+// 1M. When a region's wall time exceeds its slowest part's own time by kStallSeconds, the next
+// kSerialCalls calls run on the calling thread only, then parallelism is tried again. Results never
+// depend on the thread count, only the speed does.
+constexpr double kStallSeconds = 300e-6;
+constexpr int kSerialCalls = 64;
+std::atomic<int> serial_calls_left{0};
 
 int64_t buffer_cap(int64_t k) {
     return std::max<int64_t>(4 * k, 512);
@@ -151,7 +161,9 @@ void top_k_row(ScanFn scan, const float* x, int64_t n, int64_t k, float* out_val
     std::byte* base = tls_scratch.get(per_part * size_t(parts));
     uint64_t* runs[64];
     int64_t run_len[64];
+    double part_seconds[64];
     auto work = [&](int p) {
+        const double t0 = omp_get_wtime();
         std::byte* s = base + per_part * size_t(p);
         auto* keys = reinterpret_cast<uint64_t*>(s);
         auto* v = reinterpret_cast<float*>(s + size_t(slot) * 8);
@@ -160,12 +172,17 @@ void top_k_row(ScanFn scan, const float* x, int64_t n, int64_t k, float* out_val
         int64_t b = n * p / parts, e = n * (p + 1) / parts;
         runs[p] = keys;
         run_len[p] = b < e ? scan_range(scan, x, b, e, kk, cap, v, idx, scratch, keys) : 0;
+        part_seconds[p] = omp_get_wtime() - t0;
     };
     if (parts == 1) {
         work(0);
     } else {
+        const double t0 = omp_get_wtime();
 #pragma omp parallel for num_threads(parts) schedule(static, 1)
         for (int p = 0; p < parts; ++p) work(p);
+        const double wall = omp_get_wtime() - t0;
+        if (wall - *std::max_element(part_seconds, part_seconds + parts) > kStallSeconds)
+            serial_calls_left.store(kSerialCalls, std::memory_order_relaxed);
     }
     write_outputs(x, runs, run_len, parts, k, out_values, out_indices);
     tls_scratch.trim();
@@ -187,7 +204,12 @@ ScanFn pick_scan() {
 }
 
 int available_threads() {
-    return omp_in_parallel() ? 1 : num_threads();
+    if (omp_in_parallel()) return 1;
+    if (serial_calls_left.load(std::memory_order_relaxed) > 0) {
+        serial_calls_left.fetch_sub(1, std::memory_order_relaxed);
+        return 1;
+    }
+    return num_threads();
 }
 
 }  // namespace
