@@ -174,6 +174,8 @@ Json machine_limits_json(const MachineLimits& limits) {
     j["fp32_fma_gflops"] = limits.fp32_fma_gflops;
     j["bf16_dot_gflops"] = limits.bf16_dot_gflops;
     j["int8_dot_gops"] = limits.int8_dot_gops;
+    j["amx_bf16_gflops"] = limits.amx_bf16_gflops;
+    j["amx_int8_gops"] = limits.amx_int8_gops;
     return j;
 }
 

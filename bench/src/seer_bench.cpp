@@ -11,6 +11,11 @@
 // bf16); at 128K k_comp (4 MB) stays in the last-level cache between repetitions, so `ours_s` can
 // beat the DRAM floor there: extra.ours_cold_s re-times our path after streaming 64 MB through the
 // caches before every run.
+// Peer: the faster of torch in bf16 (the released model's numerics) and torch in f32 with k_comp
+// widened inside the step (the cache stays bf16, as ours); torch with k_comp kept as an f32 tensor
+// (a cache of twice the size) is reported as extra.peer_f32_cache_s. Selection agreement with both
+// peer numerics is in extra (selection_agreement_f32 / _bf16: fraction of our blocks the peer also
+// selects; rows_identical_*: KV heads with identical lists).
 #include <algorithm>
 #include <cmath>
 #include <filesystem>

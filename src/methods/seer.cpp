@@ -1,32 +1,30 @@
 // SeerAttention-R on one Qwen3-8B attention layer (decode): the AttnGate selects 64-token blocks
 // per KV head, block-sparse attention reads only those.
 //
-// Step graph for the new token at position N (the memory holds positions 0..N−1, L = N + 1 tokens
+// Step graph for the new token at position N (the memory holds positions 0..N−1; L = N + 1 tokens
 // after the append, n_blocks = ceil(L / 64)):
-//   Prepare    seer.kv_append  RoPE'd k and v of the new token into the KV cache, its k_nope
-//   (pre-RoPE)
-//                              into the remainder buffer of the current block
-//              seer.compress   (period 64) when L % 64 == 0 the completed block's remainder is
-//              pooled and
-//                              projected into k_comp row L/64 − 1, rotated at position N (decode:
-//                              block end). On other steps it compresses the partial remainder into
-//                              a scratch row so that the executor, which runs period-p nodes every
-//                              step to time them, measures the real work without changing the
-//                              state.
-//   Relevancy  seer.gate_scores softmax over the n_blocks rows of k_comp (the current partial
-//   block's row
-//                              is zero) per KV head
-//   Retrieval  seer.select     top-64 blocks (token budget 4096) or s > τ, plus first and last
-//   block Apply      attn.q_rope, attn.block_sparse  NeoX RoPE (θ 1e6) of the query, block-sparse
-//   decode over
-//                              the selected blocks (per KV head, block 64, scale 128^-0.5)
+//   Prepare    seer.kv_append: RoPE'd k and v of the new token into the KV cache, its k_nope
+//              (pre-RoPE) into the remainder buffer of the current block.
+//              seer.compress (period 64): when L % 64 == 0 the completed block's remainder is
+//              pooled and projected into k_comp row L/64 − 1, rotated at position N (decode:
+//              block end). On other steps it compresses the partial remainder into a scratch row,
+//              so the executor, which runs period-p nodes every step to time them, measures the
+//              real work without changing the state.
+//   Relevancy  seer.gate_scores: softmax over the n_blocks rows of k_comp per KV head (the
+//              current partial block's row is zero).
+//   Retrieval  seer.select: top-64 blocks (token budget 4096) or s > τ, plus first and last.
+//   Apply      attn.q_rope, attn.block_sparse: NeoX RoPE (θ 1e6) of the query, block-sparse decode
+//              over the selected blocks (per KV head, block 64, scale 128^-0.5).
 // Synthetic memory: the K and V caches of positions 0..N−1 are random bf16 in [−1, 1)
-// (synth_fill_bf16); the same K rows stand in for the pre-RoPE k_nope the gate pools (a real engine
-// keeps k_nope only for the partial block, in the remainder, and pools it when the block
+// (synth_fill_bf16); the same K rows stand in for the pre-RoPE k_nope the gate pools (a real
+// engine keeps k_nope only for the partial block, in the remainder, and pools it when the block
 // completes). k_comp is built for every complete block at setup with the decode convention (each
 // block rotated at its last position). Gate weights are random, seeded, scaled so qg and k_comp
 // components are O(1). Threshold variant: τ = 1e-3, the largest value of the released threshold
 // sweep (1e-4, 5e-4, 1e-3).
+// Results: selections are block indices per (batch, KV head) (width seer_select_width, −1
+// padded); tokens_selected counts distinct attended tokens per selection list (each serves the
+// KV head's 4 query heads), summed over batch and KV heads.
 #include <algorithm>
 #include <cmath>
 

@@ -1,16 +1,15 @@
 // Conformance cases for the SeerAttention-R gate ops (seer_compress_block(s), seer_gate_scores,
-// seer_select_blocks) against the references, plus golden cases from the spec.
+// seer_gate_select, seer_select_blocks) against the references, plus golden cases from the spec.
 //
 // Tolerances:
 //   * compress and the gate query are exact by contract (identical FMA chains, shared norm/RoPE
-//   code):
-//     k_comp is compared bit for bit.
+//     code): k_comp is compared bit for bit.
 //   * scores: rtol 1e-4, atol 1e-12. The reference takes the dots, exp and normaliser in f64; the
-//     kernels use f32 dots of d_gate ≤ 160 terms (|error| ≲ 1e-6 · Σ|q·k| · scale, i.e. ≲ 1e-5 on
-//     logits of O(10) in the peaky cases), an exp with ~1-2 ulp error, and f32 sums of ≤ 9001
-//     positive terms (≲ 2e-5 relative with 16 lane partials). A logit error ε changes a probability
-//     by a factor e^ε, so 1e-4 relative covers it with margin; atol only covers probabilities that
-//     underflow (< 1e-38).
+//     kernels use f32 FMA dots of d_gate ≤ 160 terms (|error| ≲ 1e-6 · Σ|q·k| · scale, i.e.
+//     ≲ 1e-5 on logits of O(10) in the peaky cases), an exp with ~1-2 ulp error, and f32 sums of
+//     ≤ 9001 positive terms (≲ 2e-5 relative with 16 lane partials). A logit error ε changes a
+//     probability by a factor e^ε, so 1e-4 relative covers it with margin (observed ≤ 1e-5);
+//     atol only covers probabilities that underflow (< 1e-38).
 //   * selection is exact for identical input scores.
 #include <algorithm>
 #include <cmath>

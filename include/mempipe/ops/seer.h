@@ -1,67 +1,63 @@
 // SeerAttention-R AttnGate: block-level relevancy for decode-time block-sparse attention.
 //
-// The gate (SEER seer_attn/decode_sparse/attn_gate_inf.py, cache_utils.py `KCompressionCache`; spec
-// in reference/sparse_attention.md §2 and §8.2) scores 64-token blocks of a GQA KV cache per KV
-// head and selects which blocks each KV head's g = hq/hkv query heads attend. Three ops, one per
-// pipeline step:
+// The gate (SEER seer_attn/decode_sparse/attn_gate_inf.py, cache_utils.py `KCompressionCache`;
+// spec in reference/sparse_attention.md §2 and §8.2) scores 64-token blocks of a GQA KV cache per
+// KV head and selects which blocks each KV head's g = hq/hkv query heads attend. One op per step:
 //
-//   Prepare    `seer_compress_block(s)`: a completed block of `block` tokens of k_nope (post
-//   k_norm,
-//              pre-RoPE) → per KV head pooled [max ; min ; avg] (3·d) → per-head linear Wk (3·d →
-//              d_gate) → optional RMSNorm → NeoX RoPE → one k_comp row [hkv × d_gate] bf16.
-//   Relevancy  `seer_gate_scores`: qg[k] = Σ_{j<g} q_nope[k·g + j] · Wq[k, j] (head-pooling linear,
-//              "Qproj") → optional RMSNorm → NeoX RoPE at the current position →
+//   Prepare    `seer_compress_block(s)`: a completed block of k_nope (post k_norm, pre-RoPE) →
+//              per KV head pooled [max ; min ; avg] (3·d) → per-head linear Wk (3·d → d_gate) →
+//              optional RMSNorm → NeoX RoPE → one k_comp row [hkv × d_gate] bf16.
+//   Relevancy  `seer_gate_scores`: qg[k] = Σ_{j<g} q_nope[k·g + j] · Wq[k, j] (head-pooling
+//              linear, "Qproj") → optional RMSNorm → NeoX RoPE at the current position →
 //              s[k, b] = softmax_b(qg[k] · k_comp[b, k] / sqrt(d_gate)) over the n_blocks blocks.
-//   Retrieval  `seer_select_blocks`: top-(budget) blocks per KV head, or s > τ, plus the first and
-//   the
-//              last block → ascending block lists for block_sparse_attention_decode (PerKvHead).
+//   Retrieval  `seer_select_blocks`: top-(budget) blocks per KV head, or s > τ, plus the first
+//              and the last block → ascending block lists for block_sparse_attention_decode
+//              (SelectionGroups::PerKvHead).
+//   `seer_gate_select` fuses Relevancy and Retrieval (the selection reads scores still in cache).
 //
 // Qwen3-8B gate (the defaults of SeerGateShape): hq 32, hkv 8 (g 4), d 128, d_gate 128 (= rotary
 // dim), block 64, RoPE NeoX with the base model's theta 1,000,000, qk-norm off.
 //
-// KCompressionCache convention. k_comp holds one row per block of the cache, n_blocks = ceil(L /
-// block) for L cached tokens (the current one included). While the last block is partial its row is
-// all zeros (the reference appends a zero row when a block's first token arrives), so it scores
-// qg·0 = 0 and takes part in the softmax and in top-k like any other block; it is selected anyway
-// (forced). When a block completes (L % block == 0) its row is overwritten with the compressed
-// block.
+// KCompressionCache convention. k_comp holds one row per block of the cache: n_blocks =
+// ceil(L / block) for L cached tokens (the current one included). While the last block is partial
+// its row is all zeros (the reference appends a zero row when a block's first token arrives), so
+// it scores qg·0 = 0 and takes part in the softmax and in top-k like any other block; it is
+// selected anyway (forced). When a block completes (L % block == 0) its row is overwritten with
+// the compressed block.
 //
-// RoPE position of compressed K (flagged inconsistency, replicated on purpose). The released decode
-// code rotates a block compressed during decode at the *current* position, i.e. the block's last
-// token (position L − 1 = b·block + block − 1; SEER commit 5d967a6 "Fixed rope bug in attngate
-// inference"), while its prefill path rotates each block at its *first* token (position_ids[:,
-// 0::block]) and training used block starts too. We follow the decode behaviour
+// RoPE position of compressed K (an inconsistency of the released code, replicated on purpose).
+// The released decode path rotates a block compressed during decode at the *current* position,
+// i.e. the block's last token (L − 1 = b·block + block − 1; SEER commit 5d967a6 "Fixed rope bug in
+// attngate inference"), while its prefill path rotates each block at its *first* token
+// (position_ids[:, 0::block]) and training used block starts too. We follow the decode behaviour
 // (`SeerKPosition::BlockEnd`) for bit-faithful decoding; `SeerKPosition::BlockStart` reproduces the
-// prefill/training convention for caches built from a prompt. The gate's query is always rotated at
-// the current position.
+// prefill/training convention for caches built from a prompt. The query is always rotated at the
+// current position.
 //
-// qk-norm: the config class defaults `use_qk_norm` to false while the distillation script defaults
-// it to true; read the released gate's config.json. Off by default here (SeerGateShape::qk_norm);
-// when on, an RMSNorm (eps 1e-6, learned gamma [d_gate]) is applied to qg and to each k_comp row
-// before RoPE.
+// qk-norm: the config class defaults `use_qk_norm` to false while the distillation script
+// defaults it to true; read the released gate's config.json. Off by default here
+// (SeerGateShape::qk_norm); when on, an RMSNorm (eps 1e-6, learned gamma [d_gate]) is applied to
+// qg and to each k_comp row before RoPE.
 //
 // Numerics (the contract ref and cpu share). The released model computes the gate in bf16 (bf16
-// einsum outputs, bf16 RoPE, bf16 softmax). We store k_comp as bf16 (as the model's cache does) and
-// compute everything else in f32/f64:
-//   * compress: max/min exact; avg = (f32 sum over tokens in order) / block; the linear is, per
-//   output,
-//     an f32 fused-multiply-add chain over the 3·d inputs in order ([max ; min ; avg]); RMSNorm in
-//     f32 (sequential sum of squares); RoPE in f32 with angle = f32(position) · inv_freq[i] (an f32
-//     product, as HF computes it), cos/sin of that angle evaluated in f64 and rounded to f32, x1·c
-//     − x2·s and x2·c + x1·s as separately rounded f32 products and sums; the result is rounded to
-//     bf16 (RNE). Every backend reproduces this bit for bit, so k_comp is identical across
-//     backends.
-//   * gate query qg: the same f32 FMA chain over (j, i) in order, then RMSNorm/RoPE as above:
-//   bit-exact.
+// einsum outputs, bf16 RoPE, bf16 softmax). We store k_comp as bf16 (as the model's cache does)
+// and compute everything else in f32/f64:
+//   * compress: max/min exact; avg = (f32 sum over the tokens in order) / block; the linear is,
+//     per output, an f32 fused-multiply-add chain over the 3·d inputs in order ([max ; min ;
+//     avg]); RMSNorm in f32 (sequential sum of squares); RoPE in f32 with angle = f32(position) ·
+//     inv_freq[i] (an f32 product, as HF computes it), cos/sin of that angle in f64 rounded to
+//     f32, x1·c − x2·s and x2·c + x1·s as separately rounded f32 products and sums; the result is
+//     rounded to bf16 (RNE). Every backend reproduces this bit for bit: k_comp is identical
+//     across backends.
+//   * the gate query qg: the same f32 FMA chain over (j, i) in order, then RMSNorm/RoPE as
+//     above; bit-exact too.
 //   * scores: the reference takes the dot products, the max, exp and the normaliser in f64 and
-//   rounds the
-//     probabilities to f32; fast kernels accumulate in f32 (the AVX-512 path splits qg exactly into
-//     three bf16 parts so that vdpbf16ps products are exact, sums in a fixed SIMD tree, a
-//     polynomial exp) and agree within a relative 1e-4 (see tests/ops/seer_cases.cpp; observed ≤
-//     5e-6). Equal k_comp rows give equal scores in every backend. Scores are probabilities: each
-//     row sums to 1.
-//   * selection is exact given its input scores: every backend returns the same lists for the same
-//   s.
+//     rounds the probabilities to f32; the fast kernels use f32 FMA dot products (exact bf16
+//     widening, fixed SIMD summation tree), a polynomial exp, and agree within a relative 1e-4
+//     (tests/ops/seer_cases.cpp; observed ≤ 1e-5). Equal k_comp rows give equal scores in every
+//     backend. Scores are probabilities: each row sums to 1.
+//   * selection is exact given its input scores: every backend returns the same lists for the
+//     same scores.
 // Inputs must be finite; a NaN in q or k_comp makes that KV head's whole score row NaN, and NaN
 // scores rank below every number in top-k (as −inf, ties → lower index) and never pass the
 // threshold.

@@ -42,8 +42,8 @@ void add_bench_command(CLI::App& app) {
     auto r = std::make_shared<BenchArgs>();
     auto* roof =
         bench->add_subcommand("roofline",
-                              "Measure this machine: DRAM read GB/s, fp32 FMA, bf16 dot and "
-                              "int8 dot throughput with 1 and N threads");
+                              "Measure this machine: DRAM read GB/s, fp32 FMA, bf16 dot, "
+                              "int8 dot (and AMX tile dot) throughput with 1 and N threads");
     roof->add_option("--threads,-t", r->threads, "Largest thread count to measure")
         ->capture_default_str();
     roof->add_flag("--json", r->json, "Print JSON instead of markdown");

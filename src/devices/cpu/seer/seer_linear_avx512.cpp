@@ -1,9 +1,9 @@
 // AVX-512 variant of the gate's bf16-weight linear: up to 128 outputs per pass in 8 zmm
-// accumulators, one broadcast input and one weight row per step (the reference's FMA chain, lane by
-// lane). When the pass covers whole 32-output chunks, each 64-byte weight load is split into its
-// even outputs
-// (`<< 16`) and odd outputs (`& 0xffff0000`) instead of being widened 16 at a time, and the two
-// accumulator sets are interleaved back at the end: the same FMAs per output, fewer instructions.
+// accumulators, one broadcast input and one weight row per step (the reference's FMA chain, lane
+// by lane). When the pass covers whole 32-output chunks, each 64-byte weight load is split into
+// its even outputs (`<< 16`) and odd outputs (`& 0xffff0000`) instead of being widened 16 at a
+// time, and the two accumulator sets are interleaved back at the end: the same FMAs per output,
+// fewer instructions.
 // GCC 12 reports its own _mm512_undefined_* placeholders inside the intrinsics as uninitialised.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
