@@ -155,6 +155,11 @@ std::vector<BenchRow> bench_dsa_indexer(const BenchContext& ctx) {
             fr.extra["dram_fraction"] = floor_s / fr.ours_s;
             ir.extra["dram_fraction"] = floor_s / ir.ours_s;
         }
+        if (active_simd_level() >= SimdLevel::Amx && limits.amx_bf16_gflops > 0) {
+            // On AMX the tile-dot peaks, not vdpbf16ps / vpdpbusd, bound the arithmetic.
+            fr.extra["amx_bf16_fraction"] = flop / (limits.amx_bf16_gflops * 1e9) / fr.ours_s;
+            ir.extra["amx_int8_fraction"] = flop / (limits.amx_int8_gops * 1e9) / ir.ours_s;
+        }
         fr.extra["gflops"] = flop / fr.ours_s / 1e9;
         ir.extra["gops"] = flop / ir.ours_s / 1e9;
         fr.extra["recall_vs_exact"] = recall(truth, faithful.data(), k);
