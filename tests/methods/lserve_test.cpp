@@ -13,6 +13,7 @@
 #include "mempipe/devices/device.h"
 #include "mempipe/graph/executor.h"
 #include "mempipe/methods/method.h"
+#include "method_runner.h"
 
 using namespace mempipe;
 
@@ -20,25 +21,10 @@ namespace {
 
 constexpr int64_t kHq = 32, kHkv = 8, kG = 4, kPage = 64, kWidth = 64, kSink = 128, kLocal = 256;
 
-struct StepRun {
-    StepResult r;
-    Graph g;
-};
+using test::StepRun;
 
 StepRun run_step(Backend backend, int64_t tokens, int batch, uint64_t seed, int steps = 1) {
-    auto m = make_method("lserve");
-    MethodOptions o;
-    o.tokens = tokens;
-    o.batch = batch;
-    o.seed = seed;
-    o.backend = backend;
-    m->setup(o);
-    StepRun run{{}, m->step_graph()};
-    CpuDevice cpu;
-    execute(run.g, Phase::Setup, cpu, 1);
-    for (int i = 0; i < steps; ++i) execute(run.g, Phase::Step, cpu, 1);
-    run.r = m->result();
-    return run;
+    return test::run_method_steps("lserve", backend, tokens, batch, seed, steps);
 }
 
 // The pages a streaming head reads: those holding tokens [0, 128) ∪ [L − 256, L).

@@ -9,6 +9,7 @@
 #include "mempipe/core/error.h"
 #include "mempipe/graph/executor.h"
 #include "mempipe/methods/method.h"
+#include "method_runner.h"
 
 using namespace mempipe;
 
@@ -16,18 +17,7 @@ namespace {
 
 StepResult run_step(const std::string& name, Backend backend, int64_t tokens, int batch,
                     uint64_t seed) {
-    auto m = make_method(name);
-    MethodOptions o;
-    o.tokens = tokens;
-    o.batch = batch;
-    o.seed = seed;
-    o.backend = backend;
-    m->setup(o);
-    Graph g = m->step_graph();
-    CpuDevice cpu;
-    execute(g, Phase::Setup, cpu, 1);
-    execute(g, Phase::Step, cpu, 1);
-    return m->result();
+    return test::run_method_steps(name, backend, tokens, batch, seed).r;
 }
 
 class EveryMethod : public ::testing::TestWithParam<std::string> {};

@@ -10,6 +10,7 @@
 #include "mempipe/core/error.h"
 #include "mempipe/graph/executor.h"
 #include "mempipe/methods/method.h"
+#include "method_runner.h"
 
 using namespace mempipe;
 
@@ -17,26 +18,11 @@ namespace {
 
 constexpr int64_t kBlock = 64, kHkv = 8, kBudgetBlocks = 64;
 
-struct StepRun {
-    StepResult r;
-    Graph g;
-};
+using test::StepRun;
 
 StepRun run_step(const std::string& name, Backend backend, int64_t tokens, int batch, uint64_t seed,
                  int steps = 1) {
-    auto m = make_method(name);
-    MethodOptions o;
-    o.tokens = tokens;
-    o.batch = batch;
-    o.seed = seed;
-    o.backend = backend;
-    m->setup(o);
-    StepRun run{{}, m->step_graph()};
-    CpuDevice cpu;
-    execute(run.g, Phase::Setup, cpu, 1);
-    for (int i = 0; i < steps; ++i) execute(run.g, Phase::Step, cpu, 1);
-    run.r = m->result();
-    return run;
+    return test::run_method_steps(name, backend, tokens, batch, seed, steps);
 }
 
 struct Param {

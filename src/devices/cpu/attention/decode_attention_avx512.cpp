@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "devices/cpu/attention/decode_attention_kernels.h"
-#include "devices/cpu/attention/exp_avx512.h"
+#include "devices/cpu/common/exp_avx512.h"
 
 namespace mempipe::attention_detail {
 

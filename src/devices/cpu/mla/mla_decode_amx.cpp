@@ -22,7 +22,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "devices/cpu/attention/exp_avx512.h"
+#include "devices/cpu/common/exp_avx512.h"
 #include "devices/cpu/mla/mla_decode_kernels.h"
 #include "mempipe/core/buffer.h"
 

@@ -15,6 +15,8 @@
 
 #include <immintrin.h>
 
+#include "devices/cpu/common/exp_avx512.h"
+
 #include <cmath>
 
 #include "seer_gate_scores_kernels.h"
@@ -114,34 +116,13 @@ float max_avx512(const float* x, int64_t b0, int64_t b1, bool* has_nan) {
     return _mm512_reduce_max_ps(m);
 }
 
-// e^x for x ≤ 0 (clamped at −104, below which scalef underflows to 0).
-inline __m512 exp_neg(__m512 x) {
-    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
-    const __m512 ln2_hi = _mm512_set1_ps(0.693359375f);
-    const __m512 ln2_lo = _mm512_set1_ps(-2.12194440e-4f);
-    x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);  // NaN in x: stays NaN (second operand)
-    __m512 nf = _mm512_roundscale_ps(_mm512_mul_ps(x, log2e),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(nf, ln2_hi, x);
-    r = _mm512_fnmadd_ps(nf, ln2_lo, r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    __m512 r2 = _mm512_mul_ps(r, r);
-    p = _mm512_fmadd_ps(p, r2, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    return _mm512_scalef_ps(p, nf);
-}
-
 float exp_avx512(float* x, int64_t b0, int64_t b1, float m, float scale) {
     const __m512 vm = _mm512_set1_ps(m), vs = _mm512_set1_ps(scale);
     __m512 sum = _mm512_setzero_ps();
     for (int64_t b = b0; b < b1; b += 16) {
         __mmask16 msk = tail_mask(b1 - b);
         __m512 v = _mm512_maskz_loadu_ps(msk, x + b);
-        __m512 e = exp_neg(_mm512_mul_ps(_mm512_sub_ps(v, vm), vs));
+        __m512 e = exp512(_mm512_mul_ps(_mm512_sub_ps(v, vm), vs));
         _mm512_mask_storeu_ps(x + b, msk, e);
         sum = _mm512_mask_add_ps(sum, msk, sum, e);
     }

@@ -1,5 +1,5 @@
-// Internal: a vectorised f32 exp for the softmax of the attention kernels (include only from
-// *_avx512.cpp files; also used by the MLA kernels).
+// Internal: a vectorised f32 exp for softmax (attention, MLA and SeerAttention-R gate kernels;
+// include only from *_avx512.cpp / *_amx.cpp files).
 //
 // Cody–Waite range reduction x = n·ln2 + r (|r| ≤ ln2/2, ln2 split in two parts), the Cephes expf
 // polynomial for e^r (relative error ≈ 1 ulp on the reduced range) and vscalefps for the 2^n
