@@ -17,10 +17,6 @@ std::string P(const char* fmt_name, int64_t a) {
     return std::string(fmt_name) + "=" + std::to_string(a);
 }
 
-void fill_bf16(Rng& rng, uint16_t* w, size_t n, float lo, float hi) {
-    for (size_t i = 0; i < n; ++i) w[i] = f32_to_bf16(rng.uniform(lo, hi));
-}
-
 // ---- linear_bf16 ------------------------------------------------------------------------------
 void run_linear(CaseContext& ctx, int64_t m, int64_t k, int64_t n, bool bias, bool integer,
                 size_t misalign) {
