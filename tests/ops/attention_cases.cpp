@@ -116,7 +116,9 @@ void dense_cases(std::vector<OpCase>& out) {
          {Extra{100, 4, 2, 40, 1, 0}, Extra{129, 6, 2, 96, 1, 0}, Extra{77, 2, 1, 256, 1, 0},
           Extra{3001, 8, 2, 128, 1, 0}, Extra{500, 32, 8, 128, 12, 0}, Extra{257, 32, 8, 128, 1, 1},
           Extra{257, 32, 8, 64, 1, 2}, Extra{65, 5, 1, 64, 1, 2}, Extra{40, 3, 3, 33, 1, 1},
-          Extra{50, 12, 2, 32, 1, 0}}) {
+          Extra{50, 12, 2, 32, 1, 0},
+          // d % 32 = 16: the AVX2 path (16-element chunks) at every level ≥ avx2.
+          Extra{90, 6, 2, 48, 1, 0}, Extra{70, 4, 1, 80, 12, 1}}) {
         std::string p = "n=" + std::to_string(e.n) + ",hq=" + std::to_string(e.hq) +
                         ",hkv=" + std::to_string(e.hkv) + ",d=" + std::to_string(e.d) + ",scale_x" +
                         std::to_string(int(e.scale_mult)) + ",mask=" + std::to_string(e.mask);

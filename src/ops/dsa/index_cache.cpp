@@ -19,7 +19,7 @@ IndexKeyCache::IndexKeyCache(int64_t capacity_tokens) {
     capacity_ = capacity_tokens;
     pages_ = (capacity_tokens + kIndexPageTokens - 1) / kIndexPageTokens;
     data_ = Buffer<uint8_t>(size_t(pages_ * kIndexPageBytes));
-    std::memset(data_.data(), 0, data_.bytes());
+    if (!data_.empty()) std::memset(data_.data(), 0, data_.bytes());
 }
 
 uint8_t* IndexKeyCache::page(int64_t p) {

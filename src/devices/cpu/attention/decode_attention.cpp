@@ -118,8 +118,9 @@ void attend_scalar(const AttnPlan& plan, const WorkItem* items, size_t n_items, 
 void run_attention_plan(const AttnPlan& plan, float* out) {
     const AttentionShape& s = plan.s;
     const int64_t d = s.d, hq = s.hq;
-    AttendFn fn = simd_pick<AttendFn>(attend_scalar, nullptr, attend_avx512);
-    if (d % 32 != 0) fn = attend_scalar;
+    AttendFn fn = d % 32 == 0   ? simd_pick<AttendFn>(attend_scalar, attend_avx2, attend_avx512)
+                  : d % 16 == 0 ? simd_pick<AttendFn>(attend_scalar, attend_avx2, nullptr)
+                                : attend_scalar;
 
     std::vector<WorkItem> items = flat_items(plan);
     double work = 0;

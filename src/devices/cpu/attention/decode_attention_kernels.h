@@ -55,7 +55,9 @@ using AttendFn = void (*)(const AttnPlan& plan, const WorkItem* items, size_t n_
                           HeadState& st);
 
 void attend_scalar(const AttnPlan& plan, const WorkItem* items, size_t n_items, HeadState& st);
-// Requires d % 32 == 0 (the entry falls back to scalar otherwise).
+// Requires d % 16 == 0 (the entry falls back to scalar otherwise).
+void attend_avx2(const AttnPlan& plan, const WorkItem* items, size_t n_items, HeadState& st);
+// Requires d % 32 == 0 (the entry falls back to AVX2 or scalar otherwise).
 void attend_avx512(const AttnPlan& plan, const WorkItem* items, size_t n_items, HeadState& st);
 
 // Runs the plan and writes out[h] for every query head of every task (zeros for empty selections).

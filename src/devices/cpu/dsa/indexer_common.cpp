@@ -22,11 +22,13 @@ PreparedQueries prepare_queries(const uint8_t* q8, const float* weights, int64_t
     if (path == IndexerPath::Faithful) {
         p.qf = Buffer<float>(size_t(batch * heads * D));
         p.qt = Buffer<uint32_t>(size_t(batch * (D / 2) * hp), 0u);
+        p.qft = Buffer<float>(size_t(batch * D * hp), 0.0f);
         for (int64_t b = 0; b < batch; ++b)
             for (int64_t h = 0; h < heads; ++h) {
                 const uint8_t* q = q8 + (b * heads + h) * D;
                 for (int64_t d = 0; d < D; ++d)
-                    p.qf[size_t((b * heads + h) * D + d)] = e4m3_to_f32(q[d]);
+                    p.qft[size_t((b * D + d) * hp + h)] = p.qf[size_t((b * heads + h) * D + d)] =
+                        e4m3_to_f32(q[d]);
                 for (int pr = 0; pr < D / 2; ++pr) {
                     uint32_t lo = f32_to_bf16(e4m3_to_f32(q[faithful_dim(2 * pr)]));
                     uint32_t hi = f32_to_bf16(e4m3_to_f32(q[faithful_dim(2 * pr + 1)]));
@@ -107,9 +109,10 @@ void score_int8_scalar(const PreparedQueries& q, const IndexKeysView& keys, int6
 
 ScoreRangeFn pick_scorer(IndexerPath path) {
     if (path == IndexerPath::Faithful)
-        return simd_pick<ScoreRangeFn>(score_faithful_scalar, nullptr, score_faithful_avx512,
+        return simd_pick<ScoreRangeFn>(score_faithful_scalar, score_faithful_avx2,
+                                       score_faithful_avx512,
                                        score_faithful_amx);
-    return simd_pick<ScoreRangeFn>(score_int8_scalar, nullptr, score_int8_avx512, score_int8_amx);
+    return simd_pick<ScoreRangeFn>(score_int8_scalar, score_int8_avx2, score_int8_avx512, score_int8_amx);
 }
 
 }  // namespace mempipe::cpu_dsa

@@ -28,6 +28,8 @@ struct PreparedQueries {
     Buffer<float> qf;
     // Faithful: [batch × 64 pairs × hp] bf16 pairs in faithful_dim order
     Buffer<uint32_t> qt;
+    // Faithful: [batch × 128 dims × hp] e4m3 values as f32 (natural order; the AVX2 kernel)
+    Buffer<float> qft;
     // Int8: [batch × heads × 128] requantised queries
     Buffer<int8_t> qi;
     // Int8: [batch × 32 quads × hp] 4 × s8 (dims 4d..4d+3)
@@ -52,6 +54,10 @@ void score_faithful_scalar(const PreparedQueries& q, const IndexKeysView& keys, 
                            int64_t s1, float* out, int64_t out_stride);
 void score_int8_scalar(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1,
                        float* out, int64_t out_stride);
+void score_faithful_avx2(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0,
+                         int64_t s1, float* out, int64_t out_stride);
+void score_int8_avx2(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1,
+                     float* out, int64_t out_stride);
 void score_faithful_avx512(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0,
                            int64_t s1, float* out, int64_t out_stride);
 void score_int8_avx512(const PreparedQueries& q, const IndexKeysView& keys, int64_t s0, int64_t s1,

@@ -62,8 +62,9 @@ void page_scores(const float* q, const uint16_t* stats, int64_t capacity, int64_
                  const LservePageShape& s, const uint8_t* kv_head_mask, float* out) {
     mempipe::lserve_detail::check_page_scores(q, stats, capacity, n_logical, s, out);
     using namespace lserve_detail;
-    PageScoresFn fn = simd_pick<PageScoresFn>(page_scores_scalar, nullptr,
-                                              s.d % 32 == 0 ? page_scores_avx512 : nullptr);
+    PageScoresFn fn =
+        simd_pick<PageScoresFn>(page_scores_scalar, s.d % 16 == 0 ? page_scores_avx2 : nullptr,
+                                s.d % 32 == 0 ? page_scores_avx512 : nullptr);
     const int64_t lpp = s.logical_per_page();
     const int64_t n_phys = (n_logical + lpp - 1) / lpp;
     std::vector<int64_t> heads;

@@ -16,6 +16,10 @@ using PageScoresFn = void (*)(const float* q, const uint16_t* stats, int64_t cap
 void page_scores_scalar(const float* q, const uint16_t* stats, int64_t capacity, int64_t n_logical,
                         const LservePageShape& s, int64_t j, int64_t pp_begin, int64_t pp_end,
                         float* out);
+// Requires d % 16 == 0.
+void page_scores_avx2(const float* q, const uint16_t* stats, int64_t capacity, int64_t n_logical,
+                      const LservePageShape& s, int64_t j, int64_t pp_begin, int64_t pp_end,
+                      float* out);
 // Requires d % 32 == 0.
 void page_scores_avx512(const float* q, const uint16_t* stats, int64_t capacity, int64_t n_logical,
                         const LservePageShape& s, int64_t j, int64_t pp_begin, int64_t pp_end,

@@ -39,10 +39,11 @@ namespace {
 
 using seer_kernels::CompressKernels;
 constexpr CompressKernels kScalar{seer_kernels::pool_scalar, seer_kernels::linear_chain_scalar};
+constexpr CompressKernels kAvx2{seer_kernels::pool_scalar, seer_kernels::linear_chain_avx2};
 constexpr CompressKernels kAvx512{seer_kernels::pool_avx512, seer_kernels::linear_chain_avx512};
 
 const CompressKernels* pick() {
-    return simd_pick<const CompressKernels*>(&kScalar, nullptr, &kAvx512);
+    return simd_pick<const CompressKernels*>(&kScalar, &kAvx2, &kAvx512);
 }
 
 // Per-thread scratch for one block.

@@ -99,8 +99,9 @@ void gate_run(const float* q_nope, const uint16_t* k_comp, int64_t n_blocks, con
               const SeerGateWeights& w, const float* inv_freq, int64_t position, float* scores,
               const SeerSelectParams* sel, int64_t width, int32_t* out, int32_t* counts) {
     if (n_blocks == 0) return;
-    const GateKernels* kern = simd_pick<const GateKernels*>(&kGateScalar, nullptr, &kGateAvx512);
-    if (s.d_gate % 32 != 0) kern = &kGateScalar;
+    const GateKernels* kern = simd_pick<const GateKernels*>(&kGateScalar, &kGateAvx2, &kGateAvx512);
+    if (kern == &kGateAvx512 && s.d_gate % 32 != 0) kern = &kGateAvx2;
+    if (kern == &kGateAvx2 && s.d_gate % 16 != 0) kern = &kGateScalar;
     const SelectKernels* select = pick_select_kernels();
 
     const int64_t hkv = s.hkv, dg = s.d_gate, n = n_blocks;

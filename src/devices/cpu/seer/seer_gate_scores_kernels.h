@@ -45,6 +45,7 @@ void gate_run(const float* q_nope, const uint16_t* k_comp, int64_t n_blocks, con
               const SeerSelectParams* sel, int64_t width, int32_t* out, int32_t* counts);
 
 extern const GateKernels kGateScalar;
+extern const GateKernels kGateAvx2;  // dots need d_gate % 16 == 0 (the entry falls back otherwise)
 extern const GateKernels
     kGateAvx512;  // dots need d_gate % 32 == 0 (the entry falls back otherwise)
 

@@ -14,6 +14,7 @@ using LinearChainFn = void (*)(const float* x, int64_t n_in, const uint16_t* w, 
                                float* y);
 
 void linear_chain_scalar(const float* x, int64_t n_in, const uint16_t* w, int64_t n_out, float* y);
+void linear_chain_avx2(const float* x, int64_t n_in, const uint16_t* w, int64_t n_out, float* y);
 void linear_chain_avx512(const float* x, int64_t n_in, const uint16_t* w, int64_t n_out, float* y);
 
 }  // namespace mempipe::cpu::seer_kernels

@@ -94,11 +94,12 @@ namespace seer_kernels {
 
 namespace {
 constexpr SelectKernels kScalar{group_floor_scalar, filter_top_scalar, filter_above_scalar};
+constexpr SelectKernels kAvx2{group_floor_avx2, filter_top_avx2, filter_above_avx2};
 constexpr SelectKernels kAvx512{group_floor_avx512, filter_top_avx512, filter_above_avx512};
 }  // namespace
 
 const SelectKernels* pick_select_kernels() {
-    return simd_pick<const SelectKernels*>(&kScalar, nullptr, &kAvx512);
+    return simd_pick<const SelectKernels*>(&kScalar, &kAvx2, &kAvx512);
 }
 
 int64_t select_row(const SelectKernels* kern, const float* x, int64_t n, const SeerSelectParams& p,

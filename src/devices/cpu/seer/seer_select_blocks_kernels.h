@@ -37,10 +37,13 @@ using FilterTopFn = void (*)(const float* x, int64_t begin, int64_t n, SelectBuf
 using FilterAboveFn = int64_t (*)(const float* x, int64_t n, float tau, int32_t* out);
 
 float group_floor_scalar(const float* x, int64_t n, int64_t k);
+float group_floor_avx2(const float* x, int64_t n, int64_t k);
 float group_floor_avx512(const float* x, int64_t n, int64_t k);
 void filter_top_scalar(const float* x, int64_t begin, int64_t n, SelectBuffer& buf);
+void filter_top_avx2(const float* x, int64_t begin, int64_t n, SelectBuffer& buf);
 void filter_top_avx512(const float* x, int64_t begin, int64_t n, SelectBuffer& buf);
 int64_t filter_above_scalar(const float* x, int64_t n, float tau, int32_t* out);
+int64_t filter_above_avx2(const float* x, int64_t n, float tau, int32_t* out);
 int64_t filter_above_avx512(const float* x, int64_t n, float tau, int32_t* out);
 
 struct SelectKernels {
