@@ -8,7 +8,8 @@
 namespace mempipe {
 
 namespace {
-constexpr int64_t kChunk = 1 << 16;  // one generator stream per chunk: results independent of threads
+constexpr int64_t kChunk =
+    1 << 16;  // one generator stream per chunk: results independent of threads
 
 uint64_t mix(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;

@@ -22,30 +22,34 @@ uint64_t base_seed() {
 }
 
 class ConformanceTest : public ::testing::Test {
-public:
+  public:
     ConformanceTest(OpCase c, SimdLevel level) : case_(std::move(c)), level_(level) {}
     void TestBody() override {
         uint64_t seed = fnv1a(case_.op + "/" + case_.params, base_seed());
-        SCOPED_TRACE("op " + case_.op + " [" + case_.params + "] level " + std::string(simd_level_name(level_)) +
-                     " seed " + std::to_string(seed) + " (base MEMPIPE_TEST_SEED=" + std::to_string(base_seed()) + ")");
+        SCOPED_TRACE("op " + case_.op + " [" + case_.params + "] level " +
+                     std::string(simd_level_name(level_)) + " seed " + std::to_string(seed) +
+                     " (base MEMPIPE_TEST_SEED=" + std::to_string(base_seed()) + ")");
         ScopedSimdLevel force(level_);
         CaseContext ctx{level_, seed, Rng(seed)};
         case_.run(ctx);
     }
 
-private:
+  private:
     OpCase case_;
     SimdLevel level_;
 };
 
 std::string sanitize(std::string s) {
     for (char& c : s)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '=' && c != ',') c = '_';
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '=' && c != ',')
+            c = '_';
     return s;
 }
 }  // namespace
 
-CaseRegistrar::CaseRegistrar(CaseGenerator gen) { generators().push_back(gen); }
+CaseRegistrar::CaseRegistrar(CaseGenerator gen) {
+    generators().push_back(gen);
+}
 
 std::vector<OpCase> all_cases() {
     std::vector<OpCase> cases;
@@ -55,22 +59,27 @@ std::vector<OpCase> all_cases() {
 
 std::vector<int64_t> adversarial_sizes(int64_t max_size) {
     std::vector<int64_t> out;
-    for (int64_t n : {1, 2, 3, 5, 7, 8, 13, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 257, 1000, 1031})
+    for (int64_t n :
+         {1, 2, 3, 5, 7, 8, 13, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 257, 1000, 1031})
         if (n <= max_size) out.push_back(n);
     return out;
 }
 
-void expect_close(const float* ref, const float* got, size_t n, double rtol, double atol, const std::string& what) {
+void expect_close(const float* ref, const float* got, size_t n, double rtol, double atol,
+                  const std::string& what) {
     size_t bad = 0;
     for (size_t i = 0; i < n && bad < 5; ++i) {
         double r = ref[i], g = got[i];
         bool ok;
-        if (std::isnan(r) || std::isnan(g)) ok = std::isnan(r) && std::isnan(g);
-        else if (std::isinf(r) || std::isinf(g)) ok = r == g;
-        else ok = std::fabs(g - r) <= atol + rtol * std::fabs(r);
+        if (std::isnan(r) || std::isnan(g))
+            ok = std::isnan(r) && std::isnan(g);
+        else if (std::isinf(r) || std::isinf(g))
+            ok = r == g;
+        else
+            ok = std::fabs(g - r) <= atol + rtol * std::fabs(r);
         if (!ok) {
-            ADD_FAILURE() << what << ": mismatch at " << i << ": ref " << r << " got " << g << " (rtol " << rtol
-                          << ", atol " << atol << ")";
+            ADD_FAILURE() << what << ": mismatch at " << i << ": ref " << r << " got " << g
+                          << " (rtol " << rtol << ", atol " << atol << ")";
             ++bad;
         }
     }
@@ -96,12 +105,14 @@ int main(int argc, char** argv) {
         if (std::string(argv[i]) != "--level") continue;
         auto want = parse_simd_level(argv[i + 1]);
         if (!want) {
-            std::cerr << "conformance: unknown --level '" << argv[i + 1] << "' (scalar, avx2, avx512, amx)\n";
+            std::cerr << "conformance: unknown --level '" << argv[i + 1]
+                      << "' (scalar, avx2, avx512, amx)\n";
             return 2;
         }
         if (*want > detected_simd_level()) {
-            std::cout << "conformance: skipped level " << argv[i + 1] << ": this CPU supports up to "
-                      << simd_level_name(detected_simd_level()) << "\n";
+            std::cout << "conformance: skipped level " << argv[i + 1]
+                      << ": this CPU supports up to " << simd_level_name(detected_simd_level())
+                      << "\n";
             return 77;
         }
         levels = {*want};
@@ -110,11 +121,13 @@ int main(int argc, char** argv) {
         for (const OpCase& c : all_cases()) {
             std::string suite = "Conformance_" + std::string(simd_level_name(level));
             std::string name = sanitize(c.op + "/" + c.params);
-            ::testing::RegisterTest(suite.c_str(), name.c_str(), nullptr, nullptr, __FILE__, __LINE__,
-                                    [c, level]() -> ::testing::Test* { return new ConformanceTest(c, level); });
+            ::testing::RegisterTest(
+                suite.c_str(), name.c_str(), nullptr, nullptr, __FILE__, __LINE__,
+                [c, level]() -> ::testing::Test* { return new ConformanceTest(c, level); });
         }
     }
-    std::cout << "mempipe conformance: base seed " << base_seed() << " (set MEMPIPE_TEST_SEED to replay), detected "
+    std::cout << "mempipe conformance: base seed " << base_seed()
+              << " (set MEMPIPE_TEST_SEED to replay), detected "
               << simd_level_name(detected_simd_level()) << "\n";
     return RUN_ALL_TESTS();
 }

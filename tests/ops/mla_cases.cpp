@@ -78,7 +78,8 @@ void run_decode(CaseContext& ctx, const MlaShape& s, int64_t n, const std::vecto
     bool empty =
         idx ? std::none_of(idx->begin(), idx->end(), [](int32_t t) { return t >= 0; }) : n == 0;
     if (empty) {
-        for (size_t i = 0; i < n_out; ++i) ASSERT_EQ(got[i], 0.0f) << "empty selection must give zeros";
+        for (size_t i = 0; i < n_out; ++i)
+            ASSERT_EQ(got[i], 0.0f) << "empty selection must give zeros";
     }
 }
 

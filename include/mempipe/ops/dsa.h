@@ -19,15 +19,16 @@
 //   t[h]    = fl64(w[h] · max(D[h, s], 0) · 2^-18)    one f64 rounding
 //   I[s]    = f32(k_scale[s] · fl64((((t[0] + t[1]) + t[2]) + …) + t[H−1]))   f64 sum in head order
 // The fast Faithful kernels widen e4m3 exactly to bf16 and take bf16 dot products with f32
-// accumulation (AVX512-BF16 vdpbf16ps, or AMX-BF16 tdpbf16ps where the CPU has AMX): every product
-// is exact, only f32 additions round, so with A[h, s] = Σ_d |q8 k8| and u = 2^-24
+// accumulation (AVX512-BF16 vdpbf16ps, or AMX-BF16 tdpbf16ps where the CPU has AMX; at the AVX2
+// level f32 FMA chains over exactly widened f32 values): every product is exact, only f32 additions
+// round, so with A[h, s] = Σ_d |q8 k8| and u = 2^-24
 //   |I_cpu − I_ref| ≤ k_scale · (130u · Σ_h |w_h| A[h, s] + (H + 4)u · Σ_h |w_h| relu(D_h) 2^-18)
 // (the conformance test checks exactly this bound).
 //
-// IndexerPath::Int8 (approximate; AVX512-VNNI vpdpbusd, or AMX-INT8 tdpbusd): keys and queries are
-// requantised to int8 by one power-of-two rule, exact for the top 4 binades of each row (no scale
-// search: a byte LUT). For a row r (a key, or one head of a query) with E_r = the largest exponent
-// field of its codes: x_i[d] = RNE(int9(x8[d]) · 2^(4 − E_r)) ∈ [−120, 120], and
+// IndexerPath::Int8 (approximate; AVX512-VNNI vpdpbusd, AMX-INT8 tdpbusd or AVX2 vpmaddubsw): keys
+// and queries are requantised to int8 by one power-of-two rule, exact for the top 4 binades of each
+// row (no scale search: a byte LUT). For a row r (a key, or one head of a query) with E_r = the
+// largest exponent field of its codes: x_i[d] = RNE(int9(x8[d]) · 2^(4 − E_r)) ∈ [−120, 120], and
 //   I8[s] = k_scale[s] · 2^(E_s − 13) · Σ_h ws[h] · relu(Σ_d q_i[h, d] k_i[s, d]),
 //   ws[h] = w[h] · 2^(E_h − 13)
 // (reference: integer dots exact, f64 head sum; fast kernels: f32 head sum). On N(0, 1) rows the

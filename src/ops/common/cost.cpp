@@ -6,9 +6,12 @@ namespace mempipe {
 
 std::string_view access_pattern_name(AccessPattern p) {
     switch (p) {
-        case AccessPattern::Regular: return "regular";
-        case AccessPattern::Irregular: return "irregular";
-        case AccessPattern::DataDependent: return "data-dependent";
+        case AccessPattern::Regular:
+            return "regular";
+        case AccessPattern::Irregular:
+            return "irregular";
+        case AccessPattern::DataDependent:
+            return "data-dependent";
     }
     return "?";
 }

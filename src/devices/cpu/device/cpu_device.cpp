@@ -9,7 +9,8 @@ namespace mempipe {
 
 DeviceInfo CpuDevice::info() const {
     return {"cpu0", DeviceKind::Cpu,
-            fmt::format("x86-64 host, {} threads, {}", num_threads(), simd_level_name(active_simd_level()))};
+            fmt::format("x86-64 host, {} threads, {}", num_threads(),
+                        simd_level_name(active_simd_level()))};
 }
 
 void CpuDevice::run(const OpNode& node) {

@@ -110,9 +110,9 @@ void score_int8_scalar(const PreparedQueries& q, const IndexKeysView& keys, int6
 ScoreRangeFn pick_scorer(IndexerPath path) {
     if (path == IndexerPath::Faithful)
         return simd_pick<ScoreRangeFn>(score_faithful_scalar, score_faithful_avx2,
-                                       score_faithful_avx512,
-                                       score_faithful_amx);
-    return simd_pick<ScoreRangeFn>(score_int8_scalar, score_int8_avx2, score_int8_avx512, score_int8_amx);
+                                       score_faithful_avx512, score_faithful_amx);
+    return simd_pick<ScoreRangeFn>(score_int8_scalar, score_int8_avx2, score_int8_avx512,
+                                   score_int8_amx);
 }
 
 }  // namespace mempipe::cpu_dsa

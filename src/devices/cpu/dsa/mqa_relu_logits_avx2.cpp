@@ -1,13 +1,13 @@
 // AVX2 (+FMA) scoring kernels of the DSA indexer, for CPUs without AVX-512.
 //
 // Per 64-key page the fp8 keys are widened exactly to f32 once (bit trick: (code & 0x7f) << 20 is
-// the e4m3 value scaled by 2^-120 as an f32 bit pattern, subnormal codes included; × 2^120 is exact;
-// the sign bit moves to bit 31). Lanes = heads: queries are pre-transposed to [128 dims × hp] f32
-// (PreparedQueries::qft). The micro-kernel keeps 2 × 8 heads × KB = 6 keys of accumulators in
-// registers and, per dimension, loads 2 query vectors and broadcasts one f32 per key. Each dot
+// the e4m3 value scaled by 2^-120 as an f32 bit pattern, subnormal codes included; × 2^120 is
+// exact; the sign bit moves to bit 31). Lanes = heads: queries are pre-transposed to [128 dims ×
+// hp] f32 (PreparedQueries::qft). The micro-kernel keeps 2 × 8 heads × KB = 6 keys of accumulators
+// in registers and, per dimension, loads 2 query vectors and broadcasts one f32 per key. Each dot
 // product is one FMA chain in dimension order: every product is exact (4-bit × 4-bit mantissas), so
-// the dot error is ≤ 128u·A (within the 130u·A term of the dsa.h bound); the relu·w products and the
-// f32 head sum account for the (H + 4)u term.
+// the dot error is ≤ 128u·A (within the 130u·A term of the dsa.h bound); the relu·w products and
+// the f32 head sum account for the (H + 4)u term.
 //
 // Int8: keys are requantised per page to signed int8 rows k_i and |k_i| (the f32 widening above
 // times 2^(13 − E), rounded by cvtps (RNE): the exact key_int8 rule). Lanes = heads, one dword
@@ -42,7 +42,8 @@ inline void convert_f32(const uint8_t* codes, int64_t n, float* out) {
     const __m256i low7 = _mm256_set1_epi32(0x7f), sign = _mm256_set1_epi32(0x80);
     const __m256 scale = _mm256_castsi256_ps(_mm256_set1_epi32((127 + 120) << 23));  // 2^120
     for (int64_t i = 0; i < n * kD; i += 8) {
-        __m256i c = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + i)));
+        __m256i c =
+            _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + i)));
         __m256 mag = _mm256_mul_ps(
             _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_and_si256(c, low7), 20)), scale);
         __m256i s = _mm256_slli_epi32(_mm256_and_si256(c, sign), 24);
@@ -70,18 +71,6 @@ inline void faithful_tile(const float* qt, int64_t hp, const float* w, const flo
         sums[j] = _mm256_fmadd_ps(_mm256_max_ps(acc[0][j], zero), w0, sums[j]);
         sums[j] = _mm256_fmadd_ps(_mm256_max_ps(acc[1][j], zero), w1, sums[j]);
     }
-}
-
-template <int KB>
-void faithful_keys(const PreparedQueries& q, int64_t b, const float* kf, const float* ks,
-                   float* out) {
-    __m256 sums[KB];
-    for (int j = 0; j < KB; ++j) sums[j] = _mm256_setzero_ps();
-    const int64_t hp = q.hp;
-    const float* qt = q.qft.data() + b * kD * hp;
-    const float* w = q.w.data() + b * hp;
-    for (int64_t c = 0; c < hp; c += kGroup) faithful_tile<KB>(qt + c, hp, w + c, kf, sums);
-    for (int j = 0; j < KB; ++j) out[j] = hsum8(sums[j]) * ks[j];
 }
 
 template <class Fn>
@@ -144,8 +133,8 @@ inline void convert_int8(const uint8_t* page, int64_t n, int8_t* ks, int8_t* ka,
                 // sign_epi32 by (c << 24) | 1: negative iff the code's sign bit is set, never 0.
                 v[i] = _mm256_sign_epi32(v[i], _mm256_or_si256(_mm256_slli_epi32(c, 24), one));
             }
-            __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]),
-                                           _mm256_packs_epi32(v[2], v[3]));
+            __m256i p =
+                _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
             p = _mm256_permutevar8x32_epi32(p, order);
             _mm256_store_si256(reinterpret_cast<__m256i*>(ks + j * kD + d), p);
             _mm256_store_si256(reinterpret_cast<__m256i*>(ka + j * kD + d), _mm256_abs_epi8(p));
@@ -179,10 +168,10 @@ inline void int8_tile(const uint32_t* qt, int64_t hp, const float* w, const int8
     const __m256i zero = _mm256_setzero_si256();
     const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
     for (int j = 0; j < KB; ++j) {
-        sums[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_max_epi32(acc[0][j], zero)), w0,
-                                  sums[j]);
-        sums[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_max_epi32(acc[1][j], zero)), w1,
-                                  sums[j]);
+        sums[j] =
+            _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_max_epi32(acc[0][j], zero)), w0, sums[j]);
+        sums[j] =
+            _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_max_epi32(acc[1][j], zero)), w1, sums[j]);
     }
 }
 
@@ -239,16 +228,24 @@ void score_faithful_avx2(const PreparedQueries& q, const IndexKeysView& keys, in
                          int64_t s1, float* out, int64_t out_stride) {
     alignas(32) float kf[kPage * kD];
     alignas(32) float ks[kPage];
+    __m256 sums[kPage];
     for (int64_t p0 = s0; p0 < s1; p0 += kPage) {
         const int64_t n = std::min(kPage, s1 - p0);
         const uint8_t* page = dsa_detail::page_ptr(keys, p0 / kPage);
         convert_f32(page, n, kf);
         std::memcpy(ks, page + kPage * kD, size_t(n) * sizeof(float));
         for (int64_t b = 0; b < q.batch; ++b) {
+            // Head groups outermost: the group's query slice (8 KB) stays in L1 over the page.
+            const int64_t hp = q.hp;
+            const float* qt = q.qft.data() + b * kD * hp;
+            const float* w = q.w.data() + b * hp;
+            for (int64_t j = 0; j < n; ++j) sums[j] = _mm256_setzero_ps();
+            for (int64_t c = 0; c < hp; c += kGroup)
+                for_tiles(n, [&](int64_t j, auto kbc) {
+                    faithful_tile<decltype(kbc)::value>(qt + c, hp, w + c, kf + j * kD, sums + j);
+                });
             float* o = out + b * out_stride + (p0 - s0);
-            for_tiles(n, [&](int64_t j, auto kbc) {
-                faithful_keys<decltype(kbc)::value>(q, b, kf + j * kD, ks + j, o + j);
-            });
+            for (int64_t j = 0; j < n; ++j) o[j] = hsum8(sums[j]) * ks[j];
         }
     }
 }

@@ -39,7 +39,7 @@ namespace {
 
 using seer_kernels::CompressKernels;
 constexpr CompressKernels kScalar{seer_kernels::pool_scalar, seer_kernels::linear_chain_scalar};
-constexpr CompressKernels kAvx2{seer_kernels::pool_scalar, seer_kernels::linear_chain_avx2};
+constexpr CompressKernels kAvx2{seer_kernels::pool_avx2, seer_kernels::linear_chain_avx2};
 constexpr CompressKernels kAvx512{seer_kernels::pool_avx512, seer_kernels::linear_chain_avx512};
 
 const CompressKernels* pick() {

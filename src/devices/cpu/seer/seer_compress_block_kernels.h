@@ -15,6 +15,7 @@ namespace mempipe::cpu::seer_kernels {
 using PoolFn = void (*)(const uint16_t* k_block, const SeerGateShape& s, int64_t h, float* pooled);
 
 void pool_scalar(const uint16_t* k_block, const SeerGateShape& s, int64_t h, float* pooled);
+void pool_avx2(const uint16_t* k_block, const SeerGateShape& s, int64_t h, float* pooled);
 void pool_avx512(const uint16_t* k_block, const SeerGateShape& s, int64_t h, float* pooled);
 
 struct CompressKernels {

@@ -52,8 +52,7 @@ inline __m256 tile_dots(const uint16_t* kc, int64_t row_stride, const float* qh,
             __m256i x =
                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kc + j * row_stride + c));
             acc[j] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(x, 16)), qe, acc[j]);
-            acc[j] =
-                _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(x, hi_mask)), qo, acc[j]);
+            acc[j] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(x, hi_mask)), qo, acc[j]);
         }
     }
     return reduce8(acc);
@@ -141,8 +140,7 @@ float exp_avx2(float* x, int64_t b0, int64_t b1, float m, float scale) {
         const int64_t left = b1 - b;
         alignas(32) float e[8];
         // Padding lanes hold m: their exp is 1 and is left out of the sum.
-        _mm256_store_ps(
-            e, exp256(_mm256_mul_ps(_mm256_sub_ps(load_tail(x + b, left, m), vm), vs)));
+        _mm256_store_ps(e, exp256(_mm256_mul_ps(_mm256_sub_ps(load_tail(x + b, left, m), vm), vs)));
         for (int64_t i = 0; i < left; ++i) {
             x[b + i] = e[i];
             total += e[i];

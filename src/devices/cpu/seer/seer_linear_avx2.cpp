@@ -1,6 +1,9 @@
 // AVX2 (+FMA) variant of the gate's bf16-weight linear: up to 64 outputs per pass in 8 ymm
 // accumulators, one broadcast input and one weight row per step (the reference's FMA chain, lane
-// by lane, so bit-exact with it). The last < 8 outputs run the same chain in scalar std::fma.
+// by lane, so bit-exact with it). Whole 16-output chunks split each 32-byte weight load into its
+// even outputs (`<< 16`) and odd outputs (`& 0xffff0000`) and interleave the two accumulators at
+// the end; a remaining 8-output group is widened with vpmovzxwd; the last < 8 outputs run the same
+// chain in scalar std::fma.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -31,17 +34,46 @@ void tile(const float* x, int64_t n_in, const uint16_t* w, int64_t n_out, int64_
     for (int z = 0; z < NZ; ++z) _mm256_storeu_ps(y + o0 + 8 * z, acc[z]);
 }
 
+// Outputs [o0, o0 + 16·NC): NC chunks of 16, even/odd split.
+template <int NC>
+void tile16(const float* x, int64_t n_in, const uint16_t* w, int64_t n_out, int64_t o0, float* y) {
+    const __m256i hi = _mm256_set1_epi32(int(0xFFFF0000u));
+    __m256 even[NC], odd[NC];
+    for (int c = 0; c < NC; ++c) even[c] = odd[c] = _mm256_setzero_ps();
+    const uint16_t* row = w + o0;
+    for (int64_t i = 0; i < n_in; ++i, row += n_out) {
+        __m256 p = _mm256_set1_ps(x[i]);
+        for (int c = 0; c < NC; ++c) {
+            __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 16 * c));
+            even[c] = _mm256_fmadd_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), even[c]);
+            odd[c] = _mm256_fmadd_ps(p, _mm256_castsi256_ps(_mm256_and_si256(v, hi)), odd[c]);
+        }
+    }
+    for (int c = 0; c < NC; ++c) {
+        __m256 lo = _mm256_unpacklo_ps(even[c], odd[c]);  // outputs 0-3 | 8-11
+        __m256 up = _mm256_unpackhi_ps(even[c], odd[c]);  // outputs 4-7 | 12-15
+        _mm256_storeu_ps(y + o0 + 16 * c, _mm256_permute2f128_ps(lo, up, 0x20));
+        _mm256_storeu_ps(y + o0 + 16 * c + 8, _mm256_permute2f128_ps(lo, up, 0x31));
+    }
+}
+
 using TileFn = void (*)(const float*, int64_t, const uint16_t*, int64_t, int64_t, float*);
-constexpr TileFn kTiles[8] = {tile<1>, tile<2>, tile<3>, tile<4>,
-                              tile<5>, tile<6>, tile<7>, tile<8>};
+constexpr TileFn kTiles16[4] = {tile16<1>, tile16<2>, tile16<3>, tile16<4>};
 
 }  // namespace
 
 void linear_chain_avx2(const float* x, int64_t n_in, const uint16_t* w, int64_t n_out, float* y) {
-    const int64_t full = n_out / 8 * 8;
-    for (int64_t o0 = 0; o0 < full; o0 += 64)
-        kTiles[std::min<int64_t>(8, (full - o0) / 8) - 1](x, n_in, w, n_out, o0, y);
-    for (int64_t o = full; o < n_out; ++o) {
+    int64_t o0 = 0;
+    for (; o0 + 16 <= n_out;) {
+        const int64_t nc = std::min<int64_t>(4, (n_out - o0) / 16);
+        kTiles16[nc - 1](x, n_in, w, n_out, o0, y);
+        o0 += 16 * nc;
+    }
+    if (o0 + 8 <= n_out) {
+        tile<1>(x, n_in, w, n_out, o0, y);
+        o0 += 8;
+    }
+    for (int64_t o = o0; o < n_out; ++o) {
         float acc = 0.0f;
         for (int64_t i = 0; i < n_in; ++i) acc = std::fma(x[i], bf16_to_f32(w[i * n_out + o]), acc);
         y[o] = acc;

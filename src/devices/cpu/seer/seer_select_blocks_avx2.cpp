@@ -61,8 +61,8 @@ int64_t filter_above_avx2(const float* x, int64_t n, float tau, int32_t* out) {
     const __m256 t = _mm256_set1_ps(tau);
     int64_t c = 0, b = 0;
     for (; b + 8 <= n; b += 8)
-        for (unsigned m = unsigned(
-                 _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + b), t, _CMP_GT_OQ)));
+        for (unsigned m =
+                 unsigned(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + b), t, _CMP_GT_OQ)));
              m; m &= m - 1)
             out[c++] = int32_t(b + __builtin_ctz(m));
     for (; b < n; ++b)
