@@ -4,9 +4,8 @@
 //   Prepare    indexer.key (wk → LayerNorm → RoPE-NeoX → Hadamard → fp8), indexer.cache_append,
 //              mla.kv_append (latent + interleaved-RoPE'd k_pe into the bf16 latent cache)
 //   Relevancy  indexer.query (wq_b → RoPE → Hadamard → fp8, head weights), indexer.logits
-//   (mqa_relu_logits) Retrieval  indexer.top_k (top-2048 of N+1 scores; ties → lower index; −1
-//   padding) Apply      mla.absorb_q (q_nope·W_UK, RoPE-interleaved q_pe), mla.sparse_attention,
-//   mla.v_up
+//   Retrieval  indexer.top_k (top-2048 of N+1 scores; ties → lower index; −1 padding)
+//   Apply      mla.absorb_q (q_nope·W_UK, RoPE'd q_pe), mla.sparse_attention, mla.v_up
 // The dense-MLA baseline keeps mla.kv_append and Apply with dense attention over all N+1 tokens.
 // Synthetic memory: index keys are random bf16-valued vectors with a per-token magnitude, quantised
 // with the real act_quant; latent cache entries are random bf16. Weights are random, seeded, scaled

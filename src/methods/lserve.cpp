@@ -4,23 +4,15 @@
 //
 // Step graph for the new token at position N (the memory holds positions 0..N−1; L = N + 1 tokens
 // after the append; n_pages = N / 64 + 1 physical pages, the newest holding the new token):
-//   Prepare    lserve.kv_append     the new token's K and V rows (f32, already projected and
-//   RoPE'd,
-//                                   bf16-valued) into row N of the bf16 cache
-//              lserve.page_stats    page_minmax_update: merge the new key into logical page N / 16
-//              of the
-//                                   retrieval heads (initialising it when N % 16 == 0)
-//   Relevancy  lserve.page_scores   (period 4) Quest bound per (retrieval query head, logical page
-//   of the
-//                                   history), max over each physical page's 4 logical pages
-//   Retrieval  lserve.page_select   (period 4) all pages while N / 64 + 1 ≤ 64, else the top 63
-//   complete
-//                                   pages (ties → lower index) + the newest page, per query head
-//   Apply      attn.block_sparse    retrieval heads: block-sparse decode over their pages
-//   (PerQueryHead,
-//                                   block 64, scale 128^-0.5)
-//              attn.streaming       streaming heads: the first 128 + last 256 tokens, into the same
-//              output
+//   Prepare    lserve.kv_append: the new token's K and V rows (projected, RoPE'd) into row N;
+//              lserve.page_stats: page_minmax_update merges the new key into logical page N / 16
+//              of the retrieval heads (initialising it when N % 16 == 0).
+//   Relevancy  lserve.page_scores (period 4): Quest bound per (retrieval query head, logical page),
+//              max over each physical page's 4 logical pages.
+//   Retrieval  lserve.page_select (period 4): all pages while N / 64 + 1 ≤ 64, else the top 63
+//              complete pages (ties → lower index) + the newest page, per query head.
+//   Apply      attn.block_sparse: retrieval heads over their pages (PerQueryHead, block 64);
+//              attn.streaming: streaming heads over the first 128 + last 256 tokens.
 // Period-4 nodes model OMNI's selector_update_interval: reports amortise them; the executor runs
 // them on every step (to time them), and a step graph always decodes the same position, so this is
 // exact.
