@@ -54,6 +54,16 @@ TEST(Cli, MethodsListsEveryMethod) {
         EXPECT_NE(r.output.find(m), std::string::npos) << m;
 }
 
+TEST(Cli, DevicesListsTheCpuAndItsSimdLevels) {
+    Result r = run("devices");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("cpu0"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("scalar"), std::string::npos) << r.output;
+    Result j = run("devices --json");
+    ASSERT_EQ(j.code, 0) << j.output;
+    EXPECT_NE(j.output.find("\"simd_detected\""), std::string::npos) << j.output;
+}
+
 TEST(Cli, UnknownMethodNamesTheKnownOnes) {
     Result r = run("run no-such-method --tokens 4k");
     EXPECT_EQ(r.code, 2) << r.output;

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1, 1);
     app.fallthrough(false);
     mempipe::cli::add_methods_command(app);
+    mempipe::cli::add_devices_command(app);
     mempipe::cli::add_run_command(app);
     mempipe::cli::add_profile_command(app);
     mempipe::cli::add_bench_command(app);

@@ -14,6 +14,7 @@
 namespace mempipe::cli {
 
 void add_methods_command(CLI::App& app);
+void add_devices_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
