@@ -40,9 +40,8 @@ void add_devices_command(CLI::App& app) {
                "|---|---|---:|---|---|---|\n";
         std::cout << fmt::format("| {} | cpu | {} | {} | {} | {} |\n", info.name, num_threads(),
                                  simd_level_name(active_simd_level()), levels, info.description);
-        std::cout << "\nCap the level with MEMPIPE_SIMD=scalar|avx2|avx512|amx; set threads with "
-                     "--threads "
-                     "or OMP_NUM_THREADS.\n";
+        std::cout << "\nCap the level with MEMPIPE_SIMD=scalar|avx2|avx512|amx; set threads with a "
+                     "command's --threads or OMP_NUM_THREADS.\n";
     });
 }
 
