@@ -34,8 +34,8 @@ void mla_absorb_q(const float* q_nope, const uint16_t* w_uk, const MlaShape& s, 
     mla_detail::check_shape("mla_absorb_q", s);
     MEMPIPE_CHECK_ARG(q_nope && w_uk && q_abs,
                       "mla_absorb_q: q_nope, w_uk and q_abs must not be null");
-    auto fn = simd_pick<mla_detail::AbsorbFn>(mla_detail::absorb_q_scalar, nullptr,
-                                              mla_detail::absorb_q_avx512);
+    auto fn = simd_pick<mla_detail::AbsorbFn>(
+        mla_detail::absorb_q_scalar, mla_detail::absorb_q_avx2, mla_detail::absorb_q_avx512);
     if (s.latent % 32 != 0) fn = mla_detail::absorb_q_scalar;
     int64_t grain = std::max<int64_t>(1, (1 << 18) / std::max<int64_t>(1, s.nope * s.latent));
     parallel_for(s.heads, grain, [&](int64_t b, int64_t e) { fn(q_nope, w_uk, s, q_abs, b, e); });

@@ -13,6 +13,9 @@ using AbsorbFn = void (*)(const float* q_nope, const uint16_t* w_uk, const MlaSh
 void absorb_q_scalar(const float* q_nope, const uint16_t* w_uk, const MlaShape& s, float* q_abs,
                      int64_t h_begin, int64_t h_end);
 // Requires latent % 32 == 0.
+void absorb_q_avx2(const float* q_nope, const uint16_t* w_uk, const MlaShape& s, float* q_abs,
+                   int64_t h_begin, int64_t h_end);
+// Requires latent % 32 == 0.
 void absorb_q_avx512(const float* q_nope, const uint16_t* w_uk, const MlaShape& s, float* q_abs,
                      int64_t h_begin, int64_t h_end);
 

@@ -47,11 +47,11 @@ void mla_attend_scalar(const MlaWork& w, int64_t begin, int64_t end, MlaState& s
 void run_mla_decode(const MlaWork& w, float* out) {
     const MlaShape& s = w.s;
     const int64_t H = s.heads, L = s.latent;
-    const bool avx512_ok = H % 16 == 0 && L % 16 == 0 && s.rope % 16 == 0;
+    const bool avx_ok = H % 16 == 0 && L % 16 == 0 && s.rope % 16 == 0;  // avx2 and avx512
     const bool amx_ok = H % 16 == 0 && L % 16 == 0 && (L + s.rope) % 32 == 0;
-    MlaAttendFn fn =
-        simd_pick<MlaAttendFn>(mla_attend_scalar, nullptr, avx512_ok ? mla_attend_avx512 : nullptr,
-                               amx_ok ? mla_attend_amx : nullptr);
+    MlaAttendFn fn = simd_pick<MlaAttendFn>(mla_attend_scalar, avx_ok ? mla_attend_avx2 : nullptr,
+                                            avx_ok ? mla_attend_avx512 : nullptr,
+                                            amx_ok ? mla_attend_amx : nullptr);
 
     double work = double(w.count) * double(H) * double(L + s.rope);
     int parts =

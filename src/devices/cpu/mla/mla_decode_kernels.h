@@ -35,6 +35,9 @@ using MlaAttendFn = void (*)(const MlaWork& w, int64_t begin, int64_t end, MlaSt
 void mla_attend_scalar(const MlaWork& w, int64_t begin, int64_t end, MlaState& st);
 // Requires heads, latent and rope to be multiples of 16 (the engine falls back to scalar
 // otherwise).
+void mla_attend_avx2(const MlaWork& w, int64_t begin, int64_t end, MlaState& st);
+// Requires heads, latent and rope to be multiples of 16 (the engine falls back to scalar
+// otherwise).
 void mla_attend_avx512(const MlaWork& w, int64_t begin, int64_t end, MlaState& st);
 // Requires heads % 16 == 0, latent % 16 == 0 and (latent + rope) % 32 == 0; AMX tile state granted.
 void mla_attend_amx(const MlaWork& w, int64_t begin, int64_t end, MlaState& st);

@@ -29,8 +29,8 @@ namespace cpu {
 void mla_v_up(const float* o, const uint16_t* w_uv, const MlaShape& s, float* y) {
     mla_detail::check_shape("mla_v_up", s);
     MEMPIPE_CHECK_ARG(o && w_uv && y, "mla_v_up: o, w_uv and y must not be null");
-    auto fn =
-        simd_pick<mla_detail::VUpFn>(mla_detail::v_up_scalar, nullptr, mla_detail::v_up_avx512);
+    auto fn = simd_pick<mla_detail::VUpFn>(mla_detail::v_up_scalar, mla_detail::v_up_avx2,
+                                           mla_detail::v_up_avx512);
     if (s.latent % 32 != 0) fn = mla_detail::v_up_scalar;
     int64_t grain = std::max<int64_t>(1, (1 << 18) / std::max<int64_t>(1, s.v_head * s.latent));
     parallel_for(s.heads, grain, [&](int64_t b, int64_t e) { fn(o, w_uv, s, y, b, e); });

@@ -13,6 +13,9 @@ using VUpFn = void (*)(const float* o, const uint16_t* w_uv, const MlaShape& s, 
 void v_up_scalar(const float* o, const uint16_t* w_uv, const MlaShape& s, float* y, int64_t h_begin,
                  int64_t h_end);
 // Requires latent % 32 == 0.
+void v_up_avx2(const float* o, const uint16_t* w_uv, const MlaShape& s, float* y, int64_t h_begin,
+               int64_t h_end);
+// Requires latent % 32 == 0.
 void v_up_avx512(const float* o, const uint16_t* w_uv, const MlaShape& s, float* y, int64_t h_begin,
                  int64_t h_end);
 
