@@ -29,9 +29,10 @@ namespace {
 constexpr size_t kStderrTail = 1200;     // characters of a failed peer's stderr kept for the error
 constexpr size_t kStdoutKeep = 1 << 20;  // the result line is the last one: keep the last 1 MiB
 
+// A checkout has the peer scripts (a build tree has a bench/peers directory too, without them).
 bool has_peers_dir(const fs::path& dir) {
     std::error_code ec;
-    return fs::is_directory(dir / "bench" / "peers", ec);
+    return fs::is_regular_file(dir / "bench" / "peers" / "top_k.py", ec);
 }
 
 std::string walk_up(fs::path dir) {

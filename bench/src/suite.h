@@ -34,4 +34,39 @@ std::vector<int64_t> default_bench_sizes();
 Json run_sparse_attention(const BenchContext& ctx, const std::vector<std::string>& only,
                           bool markdown_to_stdout = true);
 
+// `mempipe rag bench`: our BM25 engine (include/mempipe/rag) against bm25s (numba), tantivy, Xapian
+// and SQLite FTS5 run side by side as separate processes (bench/peers/rag_*) on the same corpus,
+// queries, k and threads. See bench/README.md "RAG (BM25) benchmark".
+struct RagBenchOptions {
+    std::string corpus;                // BEIR dir (corpus.jsonl) or any open_corpus path
+    int64_t synthetic = 0;             // > 0: a synthetic corpus of N docs (our engine only)
+    uint64_t seed = 42;                // synthetic corpus and queries
+    std::vector<std::string> queries;  // query files; empty: the corpus dir's queries_*.jsonl
+    int64_t synthetic_queries = 1000;  // per length, for --synthetic or a corpus without queries
+    std::vector<int> query_words = {8, 32};  // synthetic query lengths
+    std::vector<int64_t> ks = {3, 10, 64, 1000};
+    std::vector<int> threads = {1, 2};
+    int repeats = 5;
+    std::vector<std::string> peers = {"bm25s", "tantivy", "xapian", "fts5"};
+    double k1 = 1.5, b = 0.75;       // lucene variant, ours and bm25s (and Xapian)
+    int64_t max_queries = 0;         // first N queries of each file (0 = all)
+    int64_t fts5_max_queries = 100;  // FTS5 is ~100× slower: its first N queries only
+    double peer_budget_s = 60;       // per peer run: fewer timed passes beyond this
+    std::string work_dir;            // scratch (peer results, hits); empty: a temp dir
+    bool progress = false;           // progress bar while indexing
+};
+
+// Runs the benchmark; prints the markdown report when markdown_to_stdout (progress on stderr).
+// Usage errors: no corpus and no synthetic size, ks/threads empty or < 1, repeats ∉ [1, 1000],
+// unknown peer. Returns
+//   {"machine", "corpus": {path, format, docs}, "params", "ks", "threads", "repeats",
+//    "ours": {"build": {...BuildStats, docs_per_s, index_bytes}, "runs": [...]},
+//    "peers": {name: {"status", "note", "build", "runs", ...}},
+//    "rows": [{"queries", "k", "threads", "ours_qps", "ours_text_qps", "ours_exhaustive_qps",
+//              "<peer>_qps"..., "vs_bm25s", "vs_tantivy", "equal_scores_bm25s",
+//              "equal_sets_bm25s", "pruned_equals_exhaustive"}],
+//    "scaling": [...], "build_table": [...], "notes": [...]}
+Json run_rag_bench(const RagBenchOptions& options, bool markdown_to_stdout = true);
+std::string rag_bench_markdown(const Json& report);
+
 }  // namespace mempipe::bench

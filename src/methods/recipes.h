@@ -15,6 +15,8 @@ std::unique_ptr<Method> make_seer_method(SeerSelection mode);  // seer.cpp
 std::unique_ptr<Method> make_lserve_method();                  // lserve.cpp
 enum class GqaModel { Qwen3_8B, Llama31_8B };
 std::unique_ptr<Method> make_dense_gqa_method(GqaModel model);  // dense_gqa.cpp: baseline
+enum class RagKind { FsRag, Flare, Dragin, TwoStage };
+std::unique_ptr<Method> make_rag_method(RagKind kind);  // rag_methods.cpp: memory = a corpus
 
 // Fills `out` with values uniform in [-scale, scale) rounded to bf16, deterministically from
 // `seed` and independent of the thread count (fast: used for million-token synthetic caches).

@@ -39,6 +39,20 @@ const std::vector<Entry>& entries() {
         {"dense-llama-3.1-8b",
          "baseline: dense GQA decode attention, Llama-3.1-8B shapes (32/8 heads, d 128)",
          [] { return make_dense_gqa_method(GqaModel::Llama31_8B); }},
+        {"fs-rag",
+         "fixed-sentence RAG: BM25 top-3 per generated sentence over a synthetic corpus "
+         "(--tokens = corpus documents)",
+         [] { return make_rag_method(RagKind::FsRag); }},
+        {"flare",
+         "FLARE (DRAGIN's variant): BM25 top-3 with the sentence minus low-confidence tokens "
+         "(--tokens = corpus documents)",
+         [] { return make_rag_method(RagKind::Flare); }},
+        {"dragin", "DRAGIN: BM25 top-3 with 25 QFS keywords (--tokens = corpus documents)",
+         [] { return make_rag_method(RagKind::Dragin); }},
+        {"two-stage-rag",
+         "two-stage hybrid RAG: BM25 + dense (1024-d) top-64 → RRF → 64 candidates; reranker "
+         "not modelled yet (--tokens = corpus documents)",
+         [] { return make_rag_method(RagKind::TwoStage); }},
     };
     return e;
 }

@@ -1,30 +1,16 @@
 // The CLI's contract: --help everywhere, exit 0 / 1 runtime / 2 usage, useful messages on bad
 // input.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
+
+#include "support/cli_runner.h"
 
 namespace {
 
-struct Result {
-    int code = -1;
-    std::string output;  // stdout + stderr
-};
-
+using Result = mempipe::testing::CliResult;
 Result run(const std::string& args) {
-    std::string cmd = std::string(MEMPIPE_CLI_PATH) + " " + args + " 2>&1";
-    Result r;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-    int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return mempipe::testing::run_cli(args);
 }
 
 TEST(Cli, HelpEverywhereExitsZero) {

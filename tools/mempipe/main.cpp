@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     mempipe::cli::add_run_command(app);
     mempipe::cli::add_profile_command(app);
     mempipe::cli::add_bench_command(app);
+    mempipe::cli::add_rag_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -18,6 +18,10 @@ void add_devices_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_rag_command(CLI::App& app);  // mempipe rag …: index, search, eval (rag.cpp) and the below
+void add_rag_hybrid_commands(CLI::App& rag);  // rag dense, rag hybrid (rag_hybrid.cpp)
+void add_rag_replay_command(CLI::App& rag);   // rag replay (rag_replay.cpp)
+void add_rag_bench_command(CLI::App& rag);    // rag bench (rag_bench.cpp)
 
 // "4k" → 4096, "1M" → 1048576, "1000" → 1000 (binary suffixes k, m, g; case-insensitive).
 int64_t parse_size(const std::string& text, const std::string& option);

@@ -1,0 +1,34 @@
+// Window selection of the windowed bm25 kernels (see bm25_kernels.h), portable variant, and the
+// dispatch.
+#include <cmath>
+
+#include "bm25_kernels.h"
+#include "mempipe/core/simd.h"
+
+namespace mempipe::cpu::bm25_detail {
+
+uint32_t select_window_scalar(float* wacc, uint64_t chunks, float shift, float theta,
+                              uint32_t* out_dd, float* out_score) {
+    uint32_t n = 0;
+    while (chunks != 0) {
+        const uint32_t c = uint32_t(__builtin_ctzll(chunks));
+        chunks &= chunks - 1;
+        for (uint32_t dd = c * 64; dd < c * 64 + 64; ++dd) {
+            const float v = wacc[dd];
+            const float score = v + shift;
+            if (!std::signbit(v) && score > theta) {
+                out_dd[n] = dd;
+                out_score[n] = score;
+                ++n;
+            }
+            wacc[dd] = -0.0f;
+        }
+    }
+    return n;
+}
+
+SelectFn pick_select() {
+    return simd_pick<SelectFn>(select_window_scalar, nullptr, select_window_avx512);
+}
+
+}  // namespace mempipe::cpu::bm25_detail

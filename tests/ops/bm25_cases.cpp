@@ -1,0 +1,536 @@
+// Conformance cases for the bm25 query ops: bm25_scores, bm25_top_k (pruned), bm25_top_k_exhaustive
+// and bm25_top_k_batch against ref::, and ref:: against an independent naive per-doc evaluation.
+//
+// Tolerance: none. The contract fixes the float32 fold (query order, duplicates included, then the
+// shift), so every backend must reproduce the reference scores and docs bit for bit. Only the
+// golden cases from the spec (bm25s's printed values, 6–7 significant digits) use a tolerance.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "../../src/devices/cpu/retrieval/bm25_kernels.h"
+#include "conformance.h"
+#include "mempipe/core/error.h"
+#include "mempipe/ops/bm25.h"
+
+namespace mempipe::test {
+namespace {
+
+enum class Impacts { Uniform, FewValues, Zero, Mixed, PerTerm };
+
+const char* impacts_name(Impacts d) {
+    switch (d) {
+        case Impacts::Uniform:
+            return "uniform";
+        case Impacts::FewValues:
+            return "few_values";
+        case Impacts::Zero:
+            return "zero";
+        case Impacts::Mixed:
+            return "mixed";
+        case Impacts::PerTerm:
+            return "per_term";
+    }
+    return "?";
+}
+
+// An in-memory impact index with block-max metadata (built by bm25_compute_block_maxima).
+struct TestIndex {
+    int64_t num_docs = 0, num_terms = 0;
+    std::vector<uint64_t> offsets, block_offsets;
+    std::vector<uint32_t> docs, block_last;
+    std::vector<float> impacts, term_max, block_max, nonocc;
+
+    void finish(bool with_nonocc, Rng& rng) {
+        term_max.resize(size_t(num_terms));
+        block_offsets.resize(size_t(num_terms) + 1);
+        const uint64_t blocks = bm25_count_blocks(offsets.data(), num_terms);
+        block_max.resize(blocks);
+        block_last.resize(blocks);
+        bm25_compute_block_maxima(offsets.data(), docs.data(), impacts.data(), num_terms,
+                                  term_max.data(), block_offsets.data(), block_max.data(),
+                                  block_last.data());
+        if (with_nonocc) {
+            nonocc.resize(size_t(num_terms));
+            for (float& v : nonocc) v = rng.uniform(0.0f, 2.0f);
+        }
+    }
+    PostingsView view() const {
+        PostingsView v;
+        v.num_docs = num_docs;
+        v.num_terms = num_terms;
+        v.offsets = offsets.data();
+        v.docs = docs.data();
+        v.impacts = impacts.data();
+        v.term_max = term_max.data();
+        v.block_offsets = block_offsets.data();
+        v.block_max = block_max.data();
+        v.block_last = block_last.data();
+        v.nonocc = nonocc.empty() ? nullptr : nonocc.data();
+        return v;
+    }
+};
+
+float draw_impact(Impacts dist, Rng& rng, uint32_t term) {
+    switch (dist) {
+        case Impacts::Uniform:
+            return rng.uniform(0.0f, 3.0f);
+        // Quantised to a few values: many exact score ties straddle rank k.
+        case Impacts::FewValues:
+            return std::array<float, 4>{0.0f, 0.5f, 1.0f, 1.5f}[rng.next_u32() % 4];
+        case Impacts::Zero:
+            return 0.0f;
+        // Term-dependent scale (rare terms high), some zeros, some tiny values.
+        case Impacts::Mixed: {
+            uint32_t r = rng.next_u32() % 16;
+            if (r == 0) return 0.0f;
+            if (r == 1) return 1e-30f;
+            return rng.uniform(0.1f, 1.0f) * float(1 + term % 7);
+        }
+        // One value per term (an idf with no tf/length part): every doc's score equals its
+        // block-max bound exactly, so a bound that is not conservative drops true results.
+        case Impacts::PerTerm:
+            return 0.37f + 0.61f * float((term * 2654435761u) % 1000) / 1000.0f;
+    }
+    return 0.0f;
+}
+
+// Random lists: most terms short, every 5th term dense (p up to 0.9), every 11th empty; the lists
+// of term 0 and 1 always exist (dense and sparse) so every query can touch something.
+TestIndex random_index(int64_t num_docs, int64_t num_terms, Impacts dist, bool with_nonocc,
+                       Rng& rng) {
+    TestIndex ix;
+    ix.num_docs = num_docs;
+    ix.num_terms = num_terms;
+    ix.offsets.push_back(0);
+    for (int64_t t = 0; t < num_terms; ++t) {
+        double p;
+        if (t % 11 == 10)
+            p = 0.0;
+        else if (t % 5 == 0)
+            p = 0.3 + 0.6 * rng.uniform();
+        else
+            p = 0.3 * rng.uniform() * rng.uniform();
+        for (int64_t d = 0; d < num_docs; ++d)
+            if (rng.uniform() < p) {
+                ix.docs.push_back(uint32_t(d));
+                ix.impacts.push_back(draw_impact(dist, rng, uint32_t(t)));
+            }
+        ix.offsets.push_back(ix.docs.size());
+    }
+    ix.finish(with_nonocc, rng);
+    return ix;
+}
+
+std::vector<uint32_t> random_query(int64_t num_terms, int64_t len, Rng& rng) {
+    std::vector<uint32_t> q;
+    for (int64_t i = 0; i < len; ++i) {
+        // Duplicates on purpose: a third of the positions repeat an earlier term.
+        if (!q.empty() && rng.next_u32() % 3 == 0)
+            q.push_back(q[rng.next_u32() % q.size()]);
+        else
+            q.push_back(uint32_t(rng.next_u32() % uint64_t(num_terms)));
+    }
+    return q;
+}
+
+// Independent oracle: per doc, a binary search in every query term's list, the float32 fold in
+// query order, then a full sort. Returns the (score, doc) list of all matching docs in rank order.
+struct Naive {
+    std::vector<float> dense;  // [num_docs] bm25_scores semantics
+    std::vector<std::pair<float, int32_t>> ranked;
+};
+Naive naive(const TestIndex& ix, const std::vector<uint32_t>& q) {
+    Naive out;
+    float shift = 0.0f;
+    if (!ix.nonocc.empty())
+        for (uint32_t t : q) shift += ix.nonocc[t];
+    for (int64_t d = 0; d < ix.num_docs; ++d) {
+        float s = 0.0f;
+        bool matched = false;
+        for (uint32_t t : q) {
+            auto first = ix.docs.begin() + int64_t(ix.offsets[t]);
+            auto last = ix.docs.begin() + int64_t(ix.offsets[t + 1]);
+            auto it = std::lower_bound(first, last, uint32_t(d));
+            if (it != last && *it == uint32_t(d)) {
+                s += ix.impacts[size_t(it - ix.docs.begin())];
+                matched = true;
+            }
+        }
+        out.dense.push_back(s + shift);
+        if (matched) out.ranked.push_back({s + shift, int32_t(d)});
+    }
+    std::sort(out.ranked.begin(), out.ranked.end(), [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
+    return out;
+}
+
+using TopKFn = int64_t (*)(const PostingsView&, const uint32_t*, int64_t, int64_t, float*,
+                           int32_t*);
+
+// Runs one top-k backend into guarded, misaligned outputs and compares bit for bit with the
+// expected (ref) result.
+void check_top_k(const std::string& what, const std::function<int64_t(float*, int32_t*)>& run,
+                 int64_t k, size_t misalign, const std::vector<float>& ref_scores,
+                 const std::vector<int32_t>& ref_docs, int64_t ref_count) {
+    Guarded<float> scores(size_t(k), misalign * sizeof(float));
+    Guarded<int32_t> docs(size_t(k), misalign * sizeof(int32_t));
+    const int64_t count = run(scores.data(), docs.data());
+    EXPECT_EQ(count, ref_count) << what;
+    expect_equal(ref_scores.data(), scores.data(), size_t(k), what + " scores");
+    expect_equal(ref_docs.data(), docs.data(), size_t(k), what + " docs");
+    scores.check_guards(what + " scores");
+    docs.check_guards(what + " docs");
+}
+
+void run_query_k(const TestIndex& ix, const std::vector<uint32_t>& q, const Naive& expect,
+                 int64_t k, size_t misalign, const std::string& tag) {
+    const PostingsView v = ix.view();
+    const int64_t n = int64_t(q.size());
+
+    // ref::bm25_top_k against the naive oracle.
+    std::vector<float> ref_scores(static_cast<size_t>(k));
+    std::vector<int32_t> ref_docs(static_cast<size_t>(k));
+    const int64_t ref_count =
+        ref::bm25_top_k(v, q.data(), n, k, ref_scores.data(), ref_docs.data());
+    const int64_t want = std::min<int64_t>(k, int64_t(expect.ranked.size()));
+    ASSERT_EQ(ref_count, want) << tag;
+    for (int64_t j = 0; j < k; ++j) {
+        const bool real = j < want;
+        const float s =
+            real ? expect.ranked[size_t(j)].first : -std::numeric_limits<float>::infinity();
+        const int32_t d = real ? expect.ranked[size_t(j)].second : -1;
+        ASSERT_EQ(ref_docs[size_t(j)], d) << tag << " ref vs naive, rank " << j;
+        ASSERT_EQ(std::memcmp(&ref_scores[size_t(j)], &s, 4), 0)
+            << tag << " ref vs naive, rank " << j;
+    }
+    for (int64_t j = 0; j < ref_count; ++j)
+        ASSERT_TRUE(std::isfinite(ref_scores[size_t(j)])) << tag;
+
+    check_top_k(
+        tag + " exhaustive",
+        [&](float* s, int32_t* d) { return cpu::bm25_top_k_exhaustive(v, q.data(), n, k, s, d); },
+        k, misalign, ref_scores, ref_docs, ref_count);
+    check_top_k(
+        tag + " pruned",
+        [&](float* s, int32_t* d) { return cpu::bm25_top_k(v, q.data(), n, k, s, d); }, k, misalign,
+        ref_scores, ref_docs, ref_count);
+    // The pruned kernel itself (no exhaustive hand-off) with small windows and the window
+    // strategy forced to MaxScore (full_scatter_ratio = probe_cost = 0) or left to its cost model,
+    // so that window bounds, skips, probing and the exact windows all run on small indexes.
+    struct Forced {
+        uint32_t window;
+        bool maxscore;
+    };
+    for (Forced f : {Forced{64, true}, Forced{192, true}, Forced{4096, true}, Forced{64, false},
+                     Forced{4096, false}}) {
+        cpu::bm25_detail::PrunedTuning tuning;
+        tuning.max_window = f.window;
+        tuning.allow_exhaustive = false;
+        tuning.select = cpu::bm25_detail::pick_select();
+        if (f.maxscore) tuning.full_scatter_ratio = tuning.probe_cost = 0;
+        check_top_k(
+            tag + " pruned_forced window=" + std::to_string(f.window) +
+                (f.maxscore ? " maxscore" : " model"),
+            [&](float* s, int32_t* d) {
+                return cpu::bm25_detail::top_k_pruned(v, q.data(), n, k, s, d, tuning);
+            },
+            k, misalign, ref_scores, ref_docs, ref_count);
+    }
+}
+
+// One query at several k (the naive oracle runs once), plus bm25_scores.
+void run_query_case(const TestIndex& ix, const std::vector<uint32_t>& q,
+                    const std::vector<int64_t>& ks, size_t misalign, const std::string& tag) {
+    const PostingsView v = ix.view();
+    const int64_t n = int64_t(q.size());
+    const Naive expect = naive(ix, q);
+    for (int64_t k : ks) {
+        run_query_k(ix, q, expect, k, misalign, tag + " k=" + std::to_string(k));
+        if (::testing::Test::HasFatalFailure()) return;
+    }
+
+    // bm25_scores: ref vs naive vs cpu, every doc.
+    Guarded<float> dense_ref(size_t(ix.num_docs)), dense_cpu(size_t(ix.num_docs), misalign * 4);
+    ref::bm25_scores(v, q.data(), n, dense_ref.data());
+    cpu::bm25_scores(v, q.data(), n, dense_cpu.data());
+    expect_equal(expect.dense.data(), dense_ref.data(), size_t(ix.num_docs), tag + " ref scores");
+    expect_equal(dense_ref.data(), dense_cpu.data(), size_t(ix.num_docs), tag + " cpu scores");
+    expect_finite(dense_cpu.data(), size_t(ix.num_docs), tag + " cpu scores");
+    dense_cpu.check_guards(tag + " cpu scores");
+}
+
+struct Shape {
+    int64_t docs, terms;
+};
+
+void add_cases(std::vector<OpCase>& cases) {
+    // Random indexes × impact distributions × nonocc, many queries each (seeded by the driver).
+    const std::vector<Shape> shapes = {{1, 3},    {2, 5},     {17, 12},   {64, 9},    {65, 9},
+                                       {129, 23}, {1000, 40}, {5003, 30}, {20011, 12}};
+    for (Shape sh : shapes)
+        for (Impacts dist : {Impacts::Uniform, Impacts::FewValues, Impacts::Zero, Impacts::Mixed,
+                             Impacts::PerTerm})
+            for (bool nonocc : {false, true}) {
+                if (dist == Impacts::Zero && nonocc && sh.docs > 1000) continue;
+                std::string params =
+                    "docs=" + std::to_string(sh.docs) + ",terms=" + std::to_string(sh.terms) +
+                    ",impacts=" + impacts_name(dist) + ",nonocc=" + (nonocc ? "1" : "0");
+                cases.push_back({"bm25_top_k", params, [=](CaseContext& ctx) {
+                                     TestIndex ix =
+                                         random_index(sh.docs, sh.terms, dist, nonocc, ctx.rng);
+                                     const int queries = sh.docs > 5000 ? 3 : 8;
+                                     for (int qi = 0; qi < queries; ++qi) {
+                                         const int64_t len = 1 + int64_t(ctx.rng.next_u32() % 9);
+                                         std::vector<uint32_t> q =
+                                             random_query(sh.terms, len, ctx.rng);
+                                         run_query_case(ix, q, {1, 7, 64, sh.docs, sh.docs + 5},
+                                                        size_t(qi % 3), "q" + std::to_string(qi));
+                                         if (::testing::Test::HasFatalFailure()) return;
+                                     }
+                                 }});
+            }
+
+    // Edge queries: empty query, only empty-list terms, k = 0, single-doc corpus.
+    cases.push_back(
+        {"bm25_top_k", "edges", [](CaseContext& ctx) {
+             TestIndex ix = random_index(300, 22, Impacts::Uniform, true, ctx.rng);
+             const PostingsView v = ix.view();
+             for (int64_t k : {int64_t(0), int64_t(1), int64_t(5), int64_t(400)}) {
+                 // Empty query and a query of empty lists (term 10 and 21 are empty): nothing
+                 // matches.
+                 for (std::vector<uint32_t> q :
+                      {std::vector<uint32_t>{}, std::vector<uint32_t>{10, 21, 10}}) {
+                     std::vector<float> pad_s(size_t(k), -std::numeric_limits<float>::infinity());
+                     std::vector<int32_t> pad_d(size_t(k), -1);
+                     const uint32_t* qp = q.empty() ? nullptr : q.data();
+                     auto tag = "k=" + std::to_string(k) + " len=" + std::to_string(q.size());
+                     check_top_k(
+                         tag + " ref",
+                         [&](float* s, int32_t* d) {
+                             return ref::bm25_top_k(v, qp, int64_t(q.size()), k, s, d);
+                         },
+                         k, 1, pad_s, pad_d, 0);
+                     check_top_k(
+                         tag + " exhaustive",
+                         [&](float* s, int32_t* d) {
+                             return cpu::bm25_top_k_exhaustive(v, qp, int64_t(q.size()), k, s, d);
+                         },
+                         k, 1, pad_s, pad_d, 0);
+                     check_top_k(
+                         tag + " pruned",
+                         [&](float* s, int32_t* d) {
+                             return cpu::bm25_top_k(v, qp, int64_t(q.size()), k, s, d);
+                         },
+                         k, 1, pad_s, pad_d, 0);
+                 }
+             }
+             run_query_case(ix, {0, 1, 0, 2}, {0, 1, 5, 400}, 0, "dup");
+             TestIndex one = random_index(1, 4, Impacts::FewValues, false, ctx.rng);
+             run_query_case(one, {0, 0, 1, 3}, {0, 1, 3}, 0, "one-doc");
+         }});
+
+    // Long lists spanning many blocks with a few rare high-impact terms: the shape pruning is for
+    // (common low-idf terms, rare high-idf ones).
+    cases.push_back({"bm25_top_k", "zipf_blocks", [](CaseContext& ctx) {
+                         const int64_t num_docs = 60000, num_terms = 40;
+                         TestIndex ix;
+                         ix.num_docs = num_docs;
+                         ix.num_terms = num_terms;
+                         ix.offsets.push_back(0);
+                         for (int64_t t = 0; t < num_terms; ++t) {
+                             const double p = 0.5 / double(1 + t);  // df ∝ 1/rank
+                             const float idf = std::log(1.0f + 1.0f / float(p));
+                             for (int64_t d = 0; d < num_docs; ++d)
+                                 if (ctx.rng.uniform() < p) {
+                                     ix.docs.push_back(uint32_t(d));
+                                     // Quantised tf-part: ties are frequent.
+                                     ix.impacts.push_back(idf * float(1 + ctx.rng.next_u32() % 4) *
+                                                          0.25f);
+                                 }
+                             ix.offsets.push_back(ix.docs.size());
+                         }
+                         ix.finish(false, ctx.rng);
+                         for (int qi = 0; qi < 6; ++qi) {
+                             std::vector<uint32_t> q;
+                             for (int i = 0; i < 8; ++i)
+                                 q.push_back(uint32_t(ctx.rng.next_u32() % num_terms));
+                             run_query_case(ix, q, {1, 10, 64, 1000}, 0, "q" + std::to_string(qi));
+                         }
+                     }});
+
+    // Dense lists (several postings per doc over the query): the default cpu::bm25_top_k takes
+    // its pruned path here rather than handing the query to the exhaustive kernel.
+    cases.push_back({"bm25_top_k", "dense_lists", [](CaseContext& ctx) {
+                         const int64_t num_docs = 2500, num_terms = 10;
+                         TestIndex ix;
+                         ix.num_docs = num_docs;
+                         ix.num_terms = num_terms;
+                         ix.offsets.push_back(0);
+                         for (int64_t t = 0; t < num_terms; ++t) {
+                             const double p = 0.55 + 0.04 * double(t);
+                             for (int64_t d = 0; d < num_docs; ++d)
+                                 if (ctx.rng.uniform() < p) {
+                                     ix.docs.push_back(uint32_t(d));
+                                     ix.impacts.push_back(
+                                         draw_impact(Impacts::Mixed, ctx.rng, uint32_t(t)));
+                                 }
+                             ix.offsets.push_back(ix.docs.size());
+                         }
+                         ix.finish(false, ctx.rng);
+                         for (int qi = 0; qi < 4; ++qi) {
+                             std::vector<uint32_t> q;
+                             for (uint32_t t = 0; t < 10; ++t)
+                                 if (ctx.rng.next_u32() % 4 != 0) q.push_back(t);
+                             q.push_back(q.front());
+                             run_query_case(ix, q, {1, 10, 64}, 0, "q" + std::to_string(qi));
+                         }
+                     }});
+
+    // Batch: every query's slice equals the single-query ref; out_counts; a zero-length query.
+    cases.push_back({"bm25_top_k_batch", "random", [](CaseContext& ctx) {
+                         TestIndex ix = random_index(3000, 30, Impacts::FewValues, false, ctx.rng);
+                         const PostingsView v = ix.view();
+                         std::vector<uint32_t> terms;
+                         std::vector<uint64_t> offs{0};
+                         const int64_t nq = 37;
+                         for (int64_t i = 0; i < nq; ++i) {
+                             std::vector<uint32_t> q =
+                                 random_query(30, i % 5 == 0 ? 0 : 1 + i % 8, ctx.rng);
+                             terms.insert(terms.end(), q.begin(), q.end());
+                             offs.push_back(terms.size());
+                         }
+                         for (int64_t k : {int64_t(0), int64_t(1), int64_t(10), int64_t(5000)}) {
+                             Guarded<float> s(size_t(nq * k), 4);
+                             Guarded<int32_t> d(size_t(nq * k), 4);
+                             Guarded<int64_t> c(size_t(nq), 8);
+                             cpu::bm25_top_k_batch(v, terms.data(), offs.data(), nq, k, s.data(),
+                                                   d.data(), c.data());
+                             for (int64_t i = 0; i < nq; ++i) {
+                                 std::vector<float> rs(static_cast<size_t>(k));
+                                 std::vector<int32_t> rd(static_cast<size_t>(k));
+                                 const int64_t rc =
+                                     ref::bm25_top_k(v, terms.data() + offs[size_t(i)],
+                                                     int64_t(offs[size_t(i) + 1] - offs[size_t(i)]),
+                                                     k, rs.data(), rd.data());
+                                 EXPECT_EQ(c[size_t(i)], rc) << "query " << i;
+                                 expect_equal(rs.data(), s.data() + i * k, size_t(k),
+                                              "batch scores q" + std::to_string(i));
+                                 expect_equal(rd.data(), d.data() + i * k, size_t(k),
+                                              "batch docs q" + std::to_string(i));
+                             }
+                             s.check_guards("batch scores");
+                             d.check_guards("batch docs");
+                             c.check_guards("batch counts");
+                         }
+                     }});
+
+    // Golden (spec §1.2): bm25s on the 4-doc corpus, query "does the fish purr like a cat?" →
+    // fish, purr, cat (df = 1 each). lucene: doc 0 = 2·idf/(1 + 1.5·0.85), doc 3 = idf·0.4.
+    // bm25l with the non-occurrence shift: all four docs scored, only docs 0 and 3 match.
+    cases.push_back(
+        {"bm25_top_k", "golden_bm25s", [](CaseContext&) {
+             for (bool bm25l : {false, true}) {
+                 TestIndex ix;
+                 ix.num_docs = 4;
+                 ix.num_terms = 3;  // 0 = cat (doc 0), 1 = purr (doc 0), 2 = fish (doc 3)
+                 const double k1 = 1.5, b = 0.75, delta = 0.5, avgdl = 5.0;
+                 const double idf = bm25l ? std::log(5.0 / 1.5) : std::log(1.0 + 3.5 / 1.5);
+                 auto tfc = [&](double tf, double len) {
+                     const double l = 1 - b + b * len / avgdl;
+                     if (!bm25l) return tf / (tf + k1 * l);
+                     const double c = tf / l;
+                     return (k1 + 1) * (c + delta) / (k1 + c + delta);
+                 };
+                 const double s0 = bm25l ? idf * tfc(0, avgdl) : 0.0;
+                 ix.offsets = {0, 1, 2, 3};
+                 ix.docs = {0, 0, 3};
+                 ix.impacts = {float(idf * tfc(1, 4) - s0), float(idf * tfc(1, 4) - s0),
+                               float(idf * tfc(1, 5) - s0)};
+                 Rng unused;
+                 ix.finish(false, unused);
+                 if (bm25l) ix.nonocc.assign(3, float(s0));
+                 const PostingsView v = ix.view();
+                 const std::vector<uint32_t> q = {2, 1, 0};
+                 const std::vector<float> golden =
+                     bm25l ? std::vector<float>{3.929634f, 2.257449f, 2.257449f, 3.009932f}
+                           : std::vector<float>{1.058438f, 0.0f, 0.0f, 0.481589f};
+                 float dense[4];
+                 cpu::bm25_scores(v, q.data(), 3, dense);
+                 // bm25s prints 7 significant digits and computes in float32 numpy: 2e-6 relative.
+                 expect_close(golden.data(), dense, 4, 2e-6, 1e-6,
+                              bm25l ? "bm25l scores" : "lucene scores");
+                 float s[3];
+                 int32_t d[3];
+                 EXPECT_EQ(cpu::bm25_top_k(v, q.data(), 3, 3, s, d), 2);
+                 EXPECT_EQ(d[0], 0);
+                 EXPECT_EQ(d[1], 3);
+                 EXPECT_EQ(d[2], -1);
+                 EXPECT_NEAR(s[0], golden[0], 2e-6 * golden[0]);
+                 EXPECT_NEAR(s[1], golden[3], 2e-6 * golden[3]);
+             }
+         }});
+
+    // Float rounding against the bounds: doc 100 has 1.0 (term 0) plus eight times 0.75 ulp(1)
+    // (term 1, repeated in the query). Each fold step rounds up, so its score is 1 + 8 ulp, while
+    // the exact sum of its impacts (its block-max bound) is only 1 + 6 ulp. Doc 0 scores 1 + 7 ulp
+    // (term 2, as do docs 1..39) and sets θ first; a bound that is not inflated for rounding would
+    // skip doc 100's window and return doc 0.
+    cases.push_back({"bm25_top_k", "rounding_bound", [](CaseContext& ctx) {
+                         TestIndex ix;
+                         ix.num_docs = 200;
+                         ix.num_terms = 3;
+                         const float ulp = std::ldexp(1.0f, -23);
+                         // Term 2 holds docs 0..39, so θ is known before doc 100 for k ≤ 40.
+                         ix.offsets = {0, 1, 2, 42};
+                         ix.docs = {100, 100};
+                         ix.impacts = {1.0f, 0.75f * ulp};
+                         for (uint32_t d = 0; d < 40; ++d) {
+                             ix.docs.push_back(d);
+                             ix.impacts.push_back(1.0f + 7 * ulp);
+                         }
+                         ix.finish(false, ctx.rng);
+                         const std::vector<uint32_t> q = {0, 1, 1, 1, 1, 1, 1, 1, 1, 2};
+                         run_query_case(ix, q, {1, 2, 3, 17}, 0, "rounding");
+                         float s;
+                         int32_t d;
+                         EXPECT_EQ(
+                             ref::bm25_top_k(ix.view(), q.data(), int64_t(q.size()), 1, &s, &d), 1);
+                         EXPECT_EQ(d, 100);
+                         EXPECT_EQ(s, 1.0f + 8 * ulp);
+                     }});
+
+    cases.push_back(
+        {"bm25_top_k", "bad_arguments", [](CaseContext& ctx) {
+             TestIndex ix = random_index(50, 6, Impacts::Uniform, false, ctx.rng);
+             PostingsView v = ix.view();
+             float s[4];
+             int32_t d[4];
+             const uint32_t bad[] = {0, 6};
+             const uint32_t good[] = {0, 1};
+             EXPECT_THROW(cpu::bm25_top_k(v, bad, 2, 4, s, d), Error);
+             EXPECT_THROW(ref::bm25_top_k(v, bad, 2, 4, s, d), Error);
+             EXPECT_THROW(cpu::bm25_top_k_exhaustive(v, good, 2, -1, s, d), Error);
+             EXPECT_THROW(cpu::bm25_top_k(v, good, 2, 4, nullptr, d), Error);
+             EXPECT_THROW(cpu::bm25_top_k(v, nullptr, 2, 4, s, d), Error);
+             EXPECT_THROW(cpu::bm25_scores(v, bad, 2, s), Error);
+             PostingsView no_blocks = v;
+             no_blocks.block_max = nullptr;
+             EXPECT_THROW(cpu::bm25_top_k(no_blocks, good, 2, 4, s, d), Error);
+             EXPECT_NO_THROW(cpu::bm25_top_k_exhaustive(no_blocks, good, 2, 4, s, d));
+             PostingsView short_docs = v;
+             short_docs.num_docs = 10;  // lists reach doc ids ≥ 10
+             EXPECT_THROW(cpu::bm25_top_k_exhaustive(short_docs, good, 2, 4, s, d), Error);
+             const uint64_t offs[] = {0, 2, 1};
+             EXPECT_THROW(cpu::bm25_top_k_batch(v, good, offs, 2, 4, s, d, nullptr), Error);
+         }});
+}
+
+static CaseRegistrar reg(add_cases);
+
+}  // namespace
+}  // namespace mempipe::test
