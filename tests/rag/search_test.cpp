@@ -1,6 +1,7 @@
 // rag::search on real indexes: query → term ids (bm25s semantics), the three algorithms agree bit
 // for bit (scores and docs) on the spec's golden corpus, Cranfield and a synthetic Zipf corpus, and
 // the batch API equals one-at-a-time search.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -27,7 +28,7 @@ InvertedIndex index_of(const std::vector<std::string>& texts, const IndexOptions
     std::vector<std::string> ids;
     for (size_t i = 0; i < texts.size(); ++i) {
         docs.push_back(tokenizer.tokenize(texts[i]));
-        ids.push_back("d" + std::to_string(i));
+        ids.push_back(fmt::format("d{}", i));  // not "d" + to_string: GCC 12 -Wrestrict
     }
     return InvertedIndex::build_from_tokens(docs, ids, options);
 }
