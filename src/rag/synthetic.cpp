@@ -17,6 +17,8 @@
 #include <unordered_set>
 
 #include "mempipe/core/error.h"
+#include "mempipe/core/rng.h"
+#include "mempipe/rag/tokenizer.h"
 
 namespace mempipe::rag {
 namespace {
@@ -33,18 +35,6 @@ constexpr int kMaxSentence = 18;
 constexpr int64_t kMaxDocWords = 1000;
 constexpr int64_t kHeadRanks = 16384;
 constexpr double kBinRatio = 1.01;
-// bm25s's STOPWORDS_EN (include/mempipe/rag/tokenizer.h); only the ≥ 3-letter ones could collide.
-constexpr std::string_view kStopwords[] = {
-    "a",   "an",    "and",  "are",   "as",    "at",   "be",   "but", "by",  "for",  "if",
-    "in",  "into",  "is",   "it",    "no",    "not",  "of",   "on",  "or",  "such", "that",
-    "the", "their", "then", "there", "these", "they", "this", "to",  "was", "will", "with"};
-
-uint64_t splitmix64(uint64_t& x) {
-    uint64_t z = (x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 uint64_t mix(uint64_t a, uint64_t b) {
     uint64_t x = a ^ (b * 0x9fb21c651e98df25ull);
@@ -150,7 +140,8 @@ std::shared_ptr<const Vocabulary> build_vocabulary(uint64_t seed, const Syntheti
     v->seed = seed;
     v->words.resize(size_t(n));
 
-    const std::unordered_set<std::string_view> stop(std::begin(kStopwords), std::end(kStopwords));
+    const std::vector<std::string_view>& stopwords = english_stopwords();
+    const std::unordered_set<std::string_view> stop(stopwords.begin(), stopwords.end());
     Bucket buckets[kMaxLen + 1][2];
     for (int l = kMinLen; l <= kMaxLen; ++l)
         for (int vf = 0; vf < 2; ++vf)

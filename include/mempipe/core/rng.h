@@ -8,6 +8,15 @@
 
 namespace mempipe {
 
+// splitmix64 (Steele, Lea, Flood 2014): advances `state` and returns the next value. Seeds Rng and
+// serves where a stateless hash of (seed, index) is wanted.
+inline uint64_t splitmix64(uint64_t& x) {
+    uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
 class Rng {
   public:
     explicit Rng(uint64_t seed = 0x6d656d70697065ull);

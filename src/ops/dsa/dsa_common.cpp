@@ -90,17 +90,4 @@ IndexKeysView gather_keys(const IndexKeysView& keys, const int32_t* idx, int64_t
     return {out.data(), nullptr, m};
 }
 
-void finish_top_k(std::vector<Cand>& cands, int64_t k, float* out_values, int32_t* out_indices) {
-    int64_t keep = std::min<int64_t>(k, int64_t(cands.size()));
-    if (keep < int64_t(cands.size()))
-        std::nth_element(cands.begin(), cands.begin() + keep, cands.end(), cand_before);
-    std::sort(cands.begin(), cands.begin() + keep, cand_before);
-    for (int64_t j = 0; j < k; ++j) {
-        bool real = j < keep;
-        if (out_values)
-            out_values[j] = real ? cands[size_t(j)].v : -std::numeric_limits<float>::infinity();
-        out_indices[j] = real ? cands[size_t(j)].i : -1;
-    }
-}
-
 }  // namespace mempipe::dsa_detail

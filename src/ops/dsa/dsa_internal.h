@@ -8,6 +8,7 @@
 
 #include "mempipe/core/error.h"
 #include "mempipe/ops/dsa.h"
+#include "ops/common/top_k_select.h"
 
 namespace mempipe::dsa_detail {
 
@@ -50,15 +51,9 @@ inline int64_t int8_candidates(int64_t k, int64_t len) {
 IndexKeysView gather_keys(const IndexKeysView& keys, const int32_t* idx, int64_t m,
                           Buffer<uint8_t>& out);
 
-// Selection helpers shared by the fused top-k: (value desc, index asc).
-struct Cand {
-    float v;
-    int32_t i;
-};
-inline bool cand_before(const Cand& a, const Cand& b) {
-    return a.v > b.v || (a.v == b.v && a.i < b.i);
-}
-// Keeps the best k of cands (partial selection + sort) and writes them with −1/−inf padding.
-void finish_top_k(std::vector<Cand>& cands, int64_t k, float* out_values, int32_t* out_indices);
+// Selection helpers shared by the fused top-k kernels (src/ops/common/top_k_select.h).
+using select_detail::Cand;
+using select_detail::cand_before;
+using select_detail::finish_top_k;
 
 }  // namespace mempipe::dsa_detail

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "rag/corpus/readers.h"
+#include "rag/text/unicode.h"
 
 namespace mempipe::rag::corpus {
 
@@ -14,24 +15,6 @@ constexpr int kMaxDepth = 64;
 
 void skip_ws(const char*& p, const char* e) {
     while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
-}
-
-void append_utf8(std::string& out, uint32_t c) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
 }
 
 bool hex4(const char*& p, const char* e, uint32_t& v) {
@@ -94,7 +77,7 @@ bool parse_string(const char*& p, const char* e, std::string* out) {
                     if (!hex4(p, e, lo) || lo < 0xDC00 || lo > 0xDFFF) return false;
                     u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
                 }
-                if (out) append_utf8(*out, u);
+                if (out) text::append_utf8(*out, char32_t(u));
                 continue;
             }
             default:

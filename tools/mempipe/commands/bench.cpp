@@ -20,17 +20,6 @@ struct BenchArgs {
     uint64_t seed = 42;
 };
 
-std::vector<std::string> split_names(const std::string& s) {
-    std::vector<std::string> out;
-    size_t b = 0;
-    while (b < s.size()) {
-        size_t e = s.find(',', b);
-        if (e == std::string::npos) e = s.size();
-        if (e > b) out.push_back(s.substr(b, e - b));
-        b = e + 1;
-    }
-    return out;
-}
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
@@ -84,7 +73,7 @@ void add_bench_command(CLI::App& app) {
         ctx.run_peers = !s->no_peers;
         ctx.seed = s->seed;
         ctx.work_dir = s->work_dir;  // empty: the suite makes and removes a temporary directory
-        Json j = bench::run_sparse_attention(ctx, split_names(s->only), !s->json);
+        Json j = bench::run_sparse_attention(ctx, split_list(s->only), !s->json);
         if (s->json) std::cout << j.dump(2) << "\n";
         if (!s->output.empty()) emit(s->output, j.dump(2) + "\n");
     });

@@ -26,6 +26,8 @@ void add_rag_bench_command(CLI::App& rag);    // rag bench (rag_bench.cpp)
 // "4k" → 4096, "1M" → 1048576, "1000" → 1000 (binary suffixes k, m, g; case-insensitive).
 int64_t parse_size(const std::string& text, const std::string& option);
 std::vector<int64_t> parse_size_list(const std::string& text, const std::string& option);
+// "a,b,,c" → {"a", "b", "c"} (empty items dropped).
+std::vector<std::string> split_list(const std::string& text);
 
 // Shared validation of --tokens/--batch/--threads and the memory the method would need.
 void check_method_options(const Method& method, const MethodOptions& options);

@@ -50,6 +50,15 @@ std::vector<int64_t> parse_size_list(const std::string& text, const std::string&
     return out;
 }
 
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
 void check_method_options(const Method& method, const MethodOptions& o) {
     MEMPIPE_CHECK_ARG(o.tokens > 0 && o.tokens <= kMaxTokens,
                       "--tokens must be in [1, {}] (16M), got {}", kMaxTokens, o.tokens);

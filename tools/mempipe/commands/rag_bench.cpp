@@ -31,18 +31,9 @@ struct RagBenchArgs {
     bool progress = false;
 };
 
-std::vector<std::string> split(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ','))
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
-
 std::vector<int> parse_threads(const std::string& s) {
     std::vector<int> out;
-    for (const std::string& item : split(s)) {
+    for (const std::string& item : split_list(s)) {
         size_t used = 0;
         int v = 0;
         try {
@@ -108,7 +99,7 @@ void add_rag_bench_command(CLI::App& rag) {
         o.ks = parse_size_list(a->ks, "--k");
         o.threads = parse_threads(a->threads);
         o.repeats = a->repeats;
-        o.peers = split(a->peers);
+        o.peers = split_list(a->peers);
         o.k1 = a->k1;
         o.b = a->b;
         MEMPIPE_CHECK_ARG(a->max_queries >= 0 && a->fts5_queries >= 0,

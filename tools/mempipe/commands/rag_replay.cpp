@@ -186,13 +186,6 @@ std::vector<TraceRequest> read_trace(const std::string& path) {
     return out;
 }
 
-double percentile50(std::vector<double> xs) {
-    if (xs.empty()) return 0;
-    std::sort(xs.begin(), xs.end());
-    const size_t n = xs.size();
-    return n % 2 ? xs[n / 2] : 0.5 * (xs[n / 2 - 1] + xs[n / 2]);
-}
-
 void run_replay(const ReplayArgs& a) {
     rag::TriggerOptions to;
     to.method = rag::parse_trigger_method(a.method);
@@ -243,7 +236,7 @@ void run_replay(const ReplayArgs& a) {
         double sum = 0;
         for (double x : lat) sum += x;
         const double mean = lat.empty() ? 0 : sum / double(lat.size());
-        const double p50 = percentile50(lat);
+        const double p50 = median(lat);
         all_latencies.insert(all_latencies.end(), lat.begin(), lat.end());
         total_retrievals += int64_t(rets.size());
         if (a.format == "json") {
@@ -292,7 +285,7 @@ void run_replay(const ReplayArgs& a) {
             requests.empty() ? 0.0 : double(total_retrievals) / double(requests.size()), a.method,
             to.top_k, index.num_docs(),
             all_latencies.empty() ? 0.0 : sum / double(all_latencies.size()),
-            percentile50(all_latencies));
+            median(all_latencies));
     }
     std::cout << out;
 }

@@ -19,36 +19,7 @@ namespace mempipe::cpu {
 namespace {
 using dsa_detail::Cand;
 
-class RunningTopK {
-  public:
-    explicit RunningTopK(int64_t k) : k_(k), cap_(std::max<int64_t>(2 * k, k + 1024)) {
-        c_.reserve(size_t(cap_ + 512));
-    }
-    void push(const float* v, int64_t n, int64_t base) {
-        if (k_ == 0) return;
-        if (!full_) {
-            for (int64_t i = 0; i < n; ++i) c_.push_back({v[i], int32_t(base + i)});
-        } else {
-            const float t = thr_;
-            for (int64_t i = 0; i < n; ++i)
-                if (v[i] > t) c_.push_back({v[i], int32_t(base + i)});
-        }
-        if (int64_t(c_.size()) >= cap_) compact();
-    }
-    std::vector<Cand>& cands() { return c_; }
-
-  private:
-    void compact() {
-        std::nth_element(c_.begin(), c_.begin() + (k_ - 1), c_.end(), dsa_detail::cand_before);
-        c_.resize(size_t(k_));
-        thr_ = c_[size_t(k_ - 1)].v;
-        full_ = true;
-    }
-    int64_t k_, cap_;
-    std::vector<Cand> c_;
-    bool full_ = false;
-    float thr_ = 0;
-};
+using select_detail::RunningTopK;
 // Int8 path: keep the best m candidates by int8 score and replace their scores by the Faithful
 // ones.
 void rescore(const uint8_t* q8, const float* weights, const IndexKeysView& keys, int64_t heads,

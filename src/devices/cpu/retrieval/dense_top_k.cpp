@@ -19,6 +19,7 @@
 #include "mempipe/core/error.h"
 #include "mempipe/core/parallel.h"
 #include "mempipe/core/simd.h"
+#include "ops/common/top_k_select.h"
 #include "ops/retrieval/dense_internal.h"
 
 namespace mempipe::cpu {
@@ -117,41 +118,8 @@ int64_t key_block(const DenseKeysView& keys) {
     return std::clamp<int64_t>((128 * 1024 / row) / 16 * 16, 16, 1024);
 }
 
-struct Cand {
-    float v;
-    int32_t i;
-};
-inline bool cand_before(const Cand& a, const Cand& b) {
-    return a.v > b.v || (a.v == b.v && a.i < b.i);
-}
-
-class RunningTopK {
-  public:
-    explicit RunningTopK(int64_t k) : k_(k), cap_(std::max<int64_t>(2 * k, k + 1024)) {}
-    void push(const float* v, int64_t n, int64_t base) {
-        if (!full_) {
-            for (int64_t i = 0; i < n; ++i) c_.push_back({v[i], int32_t(base + i)});
-        } else {
-            const float t = thr_;
-            for (int64_t i = 0; i < n; ++i)
-                if (v[i] > t) c_.push_back({v[i], int32_t(base + i)});
-        }
-        if (int64_t(c_.size()) >= cap_) compact();
-    }
-    const std::vector<Cand>& cands() const { return c_; }
-
-  private:
-    void compact() {
-        std::nth_element(c_.begin(), c_.begin() + (k_ - 1), c_.end(), cand_before);
-        c_.resize(size_t(k_));
-        thr_ = c_[size_t(k_ - 1)].v;  // the k-th best: the smallest value kept
-        full_ = true;
-    }
-    int64_t k_, cap_;
-    std::vector<Cand> c_;
-    bool full_ = false;
-    float thr_ = 0;
-};
+using select_detail::Cand;
+using select_detail::RunningTopK;
 
 struct Work {
     int64_t q0, q1, k0, k1;
@@ -232,15 +200,8 @@ void dense_top_k(const float* queries, int64_t nq, const DenseKeysView& keys, in
                 const auto& c = state[t][size_t(b - w[t].q0)].cands();
                 all.insert(all.end(), c.begin(), c.end());
             }
-        const int64_t m = std::min<int64_t>(k, int64_t(all.size()));
-        std::partial_sort(all.begin(), all.begin() + m, all.end(), cand_before);
-        for (int64_t j = 0; j < k; ++j) {
-            const bool real = j < m;
-            out_indices[b * k + j] = real ? all[size_t(j)].i : -1;
-            if (out_values)
-                out_values[b * k + j] =
-                    real ? all[size_t(j)].v : -std::numeric_limits<float>::infinity();
-        }
+        select_detail::finish_top_k(all, k, out_values ? out_values + b * k : nullptr,
+                                    out_indices + b * k);
     }
 }
 
