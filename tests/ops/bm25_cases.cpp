@@ -6,7 +6,9 @@
 // golden cases from the spec (bm25s's printed values, 6–7 significant digits) use a tolerance.
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -37,12 +39,13 @@ const char* impacts_name(Impacts d) {
     return "?";
 }
 
-// An in-memory impact index with block-max metadata (built by bm25_compute_block_maxima).
+// An in-memory impact index with block-max metadata (bm25_compute_block_maxima) and the pruning
+// aids (bm25_compute_presence, bm25_compute_ladders).
 struct TestIndex {
     int64_t num_docs = 0, num_terms = 0;
-    std::vector<uint64_t> offsets, block_offsets;
-    std::vector<uint32_t> docs, block_last;
-    std::vector<float> impacts, term_max, block_max, nonocc;
+    std::vector<uint64_t> offsets, block_offsets, presence_bits;
+    std::vector<uint32_t> docs, block_last, presence_slot, presence_rank, ladder_slot;
+    std::vector<float> impacts, term_max, block_max, nonocc, ladder;
 
     void finish(bool with_nonocc, Rng& rng) {
         term_max.resize(size_t(num_terms));
@@ -57,6 +60,20 @@ struct TestIndex {
             nonocc.resize(size_t(num_terms));
             for (float& v : nonocc) v = rng.uniform(0.0f, 2.0f);
         }
+        presence_slot.resize(size_t(num_terms));
+        const uint64_t maps =
+            bm25_compute_presence(offsets.data(), docs.data(), num_terms, num_docs,
+                                  presence_slot.data(), nullptr, nullptr);
+        presence_bits.resize(maps * bm25_presence_words(num_docs));
+        presence_rank.resize(maps * bm25_presence_words(num_docs));
+        bm25_compute_presence(offsets.data(), docs.data(), num_terms, num_docs,
+                              presence_slot.data(), presence_bits.data(), presence_rank.data());
+        ladder_slot.resize(size_t(num_terms));
+        const uint64_t ladders = bm25_compute_ladders(offsets.data(), impacts.data(), num_terms,
+                                                      ladder_slot.data(), nullptr);
+        ladder.resize(ladders * kBm25LadderLevels);
+        bm25_compute_ladders(offsets.data(), impacts.data(), num_terms, ladder_slot.data(),
+                             ladder.data());
     }
     PostingsView view() const {
         PostingsView v;
@@ -70,6 +87,21 @@ struct TestIndex {
         v.block_max = block_max.data();
         v.block_last = block_last.data();
         v.nonocc = nonocc.empty() ? nullptr : nonocc.data();
+        if (!presence_slot.empty()) {
+            v.presence_slot = presence_slot.data();
+            v.presence_bits = presence_bits.data();
+            v.presence_rank = presence_rank.data();
+            v.ladder_slot = ladder_slot.data();
+            v.ladder = ladder.data();
+        }
+        return v;
+    }
+    // The same index without presence maps (nothing is probed) or without ladders (θ starts at
+    // −inf).
+    PostingsView view_without(bool maps, bool ladders) const {
+        PostingsView v = view();
+        if (!maps) v.presence_slot = nullptr, v.presence_bits = nullptr, v.presence_rank = nullptr;
+        if (!ladders) v.ladder_slot = nullptr, v.ladder = nullptr;
         return v;
     }
 };
@@ -219,28 +251,25 @@ void run_query_k(const TestIndex& ix, const std::vector<uint32_t>& q, const Naiv
         tag + " pruned",
         [&](float* s, int32_t* d) { return cpu::bm25_top_k(v, q.data(), n, k, s, d); }, k, misalign,
         ref_scores, ref_docs, ref_count);
-    // The pruned kernel itself (no exhaustive hand-off) with small windows and the window
-    // strategy forced to MaxScore (full_scatter_ratio = probe_cost = 0) or left to its cost model,
-    // so that window bounds, skips, probing and the exact windows all run on small indexes.
-    struct Forced {
-        uint32_t window;
-        bool maxscore;
-    };
-    for (Forced f : {Forced{64, true}, Forced{192, true}, Forced{4096, true}, Forced{64, false},
-                     Forced{4096, false}}) {
-        cpu::bm25_detail::PrunedTuning tuning;
-        tuning.max_window = f.window;
-        tuning.allow_exhaustive = false;
-        tuning.select = cpu::bm25_detail::pick_select();
-        if (f.maxscore) tuning.full_scatter_ratio = tuning.probe_cost = 0;
-        check_top_k(
-            tag + " pruned_forced window=" + std::to_string(f.window) +
-                (f.maxscore ? " maxscore" : " model"),
-            [&](float* s, int32_t* d) {
-                return cpu::bm25_detail::top_k_pruned(v, q.data(), n, k, s, d, tuning);
-            },
-            k, misalign, ref_scores, ref_docs, ref_count);
-    }
+    // The pruned kernel itself (no exhaustive hand-off) with windows from 64 docs to its default,
+    // with and without presence maps and ladders, so that window bounds, skips, probing, survivor
+    // folds and the starting floor all run on small indexes.
+    for (uint32_t window : {64u, 192u, 4096u, cpu::bm25_detail::kPrunedWindow})
+        for (int aids = 0; aids < 4; ++aids) {
+            const bool maps = aids & 1, ladders = aids & 2;
+            const PostingsView va = ix.view_without(maps, ladders);
+            cpu::bm25_detail::PrunedTuning tuning;
+            tuning.window = window;
+            tuning.allow_exhaustive = false;
+            tuning.select = cpu::bm25_detail::pick_select();
+            check_top_k(
+                tag + " pruned_forced window=" + std::to_string(window) + (maps ? " maps" : "") +
+                    (ladders ? " ladders" : ""),
+                [&](float* s, int32_t* d) {
+                    return cpu::bm25_detail::top_k_pruned(va, q.data(), n, k, s, d, tuning);
+                },
+                k, misalign, ref_scores, ref_docs, ref_count);
+        }
 }
 
 // One query at several k (the naive oracle runs once), plus bm25_scores.
@@ -363,8 +392,9 @@ void add_cases(std::vector<OpCase>& cases) {
                          }
                      }});
 
-    // Dense lists (several postings per doc over the query): the default cpu::bm25_top_k takes
-    // its pruned path here rather than handing the query to the exhaustive kernel.
+    // Dense lists (several postings per doc over the query), every one with a presence map: the
+    // default cpu::bm25_top_k prunes them (probing) rather than handing the query to the
+    // exhaustive kernel.
     cases.push_back({"bm25_top_k", "dense_lists", [](CaseContext& ctx) {
                          const int64_t num_docs = 2500, num_terms = 10;
                          TestIndex ix;
@@ -390,6 +420,53 @@ void add_cases(std::vector<OpCase>& cases) {
                              run_query_case(ix, q, {1, 10, 64}, 0, "q" + std::to_string(qi));
                          }
                      }});
+
+    // Presence maps and ladders against their definitions (ops/bm25.h): every doc of every term
+    // probed through its map, every ladder entry against a full sort of the term's impacts.
+    cases.push_back(
+        {"bm25_pruning_aids", "random", [](CaseContext& ctx) {
+             for (int64_t docs : {1, 63, 64, 65, 1000, 4099}) {
+                 TestIndex ix = random_index(docs, 23, Impacts::FewValues, false, ctx.rng);
+                 const uint64_t words = bm25_presence_words(docs);
+                 const uint64_t min_df = bm25_presence_min_df(docs);
+                 for (int64_t t = 0; t < ix.num_terms; ++t) {
+                     const uint64_t b = ix.offsets[size_t(t)];
+                     const uint64_t e = ix.offsets[size_t(t) + 1];
+                     const std::string tag =
+                         "docs=" + std::to_string(docs) + " term " + std::to_string(t);
+                     const uint32_t slot = ix.presence_slot[size_t(t)];
+                     ASSERT_EQ(slot != kBm25NoPresence, e - b >= min_df) << tag;
+                     if (slot != kBm25NoPresence) {
+                         const uint64_t* bits = ix.presence_bits.data() + slot * words;
+                         const uint32_t* rank = ix.presence_rank.data() + slot * words;
+                         uint64_t p = b;
+                         for (int64_t d = 0; d < docs; ++d) {
+                             const uint64_t w = bits[d / 64];
+                             const bool in = (w >> (d % 64)) & 1;
+                             const bool want = p < e && ix.docs[p] == uint32_t(d);
+                             ASSERT_EQ(in, want) << tag << " doc " << d;
+                             if (!in) continue;
+                             const uint64_t below = w & ((uint64_t(1) << (d % 64)) - 1);
+                             ASSERT_EQ(b + rank[d / 64] + uint64_t(std::popcount(below)), p)
+                                 << tag << " doc " << d;
+                             ++p;
+                         }
+                     }
+                     const uint32_t ls = ix.ladder_slot[size_t(t)];
+                     ASSERT_EQ(ls != kBm25NoPresence, e - b >= kBm25LadderMinDf) << tag;
+                     if (ls == kBm25NoPresence) continue;
+                     std::vector<float> sorted(ix.impacts.begin() + int64_t(b),
+                                               ix.impacts.begin() + int64_t(e));
+                     std::sort(sorted.begin(), sorted.end(), std::greater<float>());
+                     for (int j = 0; j < kBm25LadderLevels; ++j) {
+                         const uint64_t r = uint64_t(1) << j;
+                         const float want = r <= e - b ? sorted[r - 1] : 0.0f;
+                         ASSERT_EQ(ix.ladder[ls * kBm25LadderLevels + uint64_t(j)], want)
+                             << tag << " level " << j;
+                     }
+                 }
+             }
+         }});
 
     // Batch: every query's slice equals the single-query ref; out_counts; a zero-length query.
     cases.push_back({"bm25_top_k_batch", "random", [](CaseContext& ctx) {

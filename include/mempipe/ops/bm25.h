@@ -17,10 +17,24 @@
 //   k
 //     docs match, the remaining slots are padded with doc −1 and score −inf, and the return value
 //     is the number of real results.
+// Presence maps (optional, for the pruned kernel): a frequent term — df ≥ bm25_presence_min_df
+// (num_docs) — may carry a bitmap over doc ids with a rank per 64-doc word, so that the posting of
+// any doc is found in O(1). With W = ⌈num_docs / 64⌉ and s = presence_slot[t] (kBm25NoPresence if
+// t has none): bit d % 64 of presence_bits[s·W + d / 64] is set ⇔ d is in t's list, and
+// presence_rank[s·W + w] = the number of t's postings with doc < 64·w, so d's posting is
+// offsets[t] + rank + popcount(the word's bits below d). They are derived data (built in memory by
+// bm25_compute_presence, not stored in index files) and never change a result.
+// Impact ladders (optional, for the pruned kernel's starting threshold): a term with df ≥
+// kBm25LadderMinDf may carry, at ladder[s·kBm25LadderLevels + j] (s = ladder_slot[t]), its 2^j-th
+// largest impact (0 when df < 2^j). A doc's score is at least its impact in any one query term
+// plus the shift (float addition of non-negative terms is monotonic), so 2^j distinct docs score
+// at least fl(ladder + shift): a lower bound on the k-th best score for k ≤ 2^j. Derived in
+// memory like the presence maps (bm25_compute_ladders); never change a result.
 // Cost: one read of every query term's postings (8 B each), a scatter into n_docs accumulators
 // (exhaustive) and a data-dependent selection.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "mempipe/ops/cost.h"
@@ -43,7 +57,37 @@ struct PostingsView {
     const float* block_max = nullptr;         // [num_blocks] max impact in the block
     const uint32_t* block_last = nullptr;     // [num_blocks] last doc id in the block
     const float* nonocc = nullptr;            // [num_terms] S0(t), or null for sparse variants
+    const uint32_t* presence_slot = nullptr;  // [num_terms], or null: no term has a presence map
+    const uint64_t* presence_bits = nullptr;  // [n_maps × W]
+    const uint32_t* presence_rank = nullptr;  // [n_maps × W]
+    const uint32_t* ladder_slot = nullptr;    // [num_terms], or null: no term has a ladder
+    const float* ladder = nullptr;            // [n_ladders × kBm25LadderLevels]
 };
+
+inline constexpr uint32_t kBm25NoPresence = 0xFFFFFFFFu;
+
+// Terms with at least this many postings get a presence map: num_docs / 16 (at least 1). A map
+// costs 12 bytes per 64 docs, at most 38% of the 8-byte postings it covers.
+inline uint64_t bm25_presence_min_df(int64_t num_docs) {
+    return std::max<uint64_t>(1, uint64_t(num_docs) / 16);
+}
+// Words per presence map: ⌈num_docs / 64⌉.
+inline uint64_t bm25_presence_words(int64_t num_docs) {
+    return (uint64_t(num_docs) + 63) / 64;
+}
+// Fills slot [num_terms] (kBm25NoPresence for terms below bm25_presence_min_df) and returns the
+// number of maps; with bits/rank non-null (sized [maps × words] by a first call with null), also
+// the maps. Doc ids must be < num_docs.
+uint64_t bm25_compute_presence(const uint64_t* offsets, const uint32_t* docs, int64_t num_terms,
+                               int64_t num_docs, uint32_t* slot, uint64_t* bits, uint32_t* rank);
+// Fills slot [num_terms] (kBm25NoPresence below kBm25LadderMinDf) and returns the number of
+// ladders; with ladder non-null (sized [ladders × kBm25LadderLevels] by a first call with null),
+// also the ladders. Parallel over terms.
+uint64_t bm25_compute_ladders(const uint64_t* offsets, const float* impacts, int64_t num_terms,
+                              uint32_t* slot, float* ladder);
+
+inline constexpr int kBm25LadderLevels = 11;  // the 1st, 2nd, 4th, …, 1024th largest impact
+inline constexpr uint64_t kBm25LadderMinDf = 16;
 
 // Number of blocks of a list with n postings.
 inline uint64_t bm25_num_blocks(uint64_t n) {
@@ -77,10 +121,11 @@ int64_t bm25_top_k(const PostingsView& index, const uint32_t* terms, int64_t n_t
 namespace cpu {
 void bm25_scores(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
                  float* out_scores);
-// Same contract as ref::bm25_top_k. Block-max MaxScore over doc-id windows with a cost model:
-// queries whose lists are short next to the corpus (fewer than ~4 postings per doc) or with k a
-// large share of their postings go to the exhaustive kernel, which measured faster there. Needs
-// the block-max arrays. Single-threaded: callers parallelise over queries (bm25_top_k_batch).
+// Same contract as ref::bm25_top_k. Block-max MaxScore over doc-id windows: per window, the
+// frequent terms whose bounds cannot lift a doc past the current k-th score are left out of the
+// scatter and probed through their presence maps for the few candidates only (see
+// bm25_top_k.cpp). Needs the block-max arrays; uses the presence maps when the view has them.
+// Single-threaded: callers parallelise over queries (bm25_top_k_batch).
 int64_t bm25_top_k(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
                    float* out_scores, int32_t* out_docs);
 // Same contract, exhaustive (no pruning) but fast: term-at-a-time over 4096-doc windows into an

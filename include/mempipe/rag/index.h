@@ -69,7 +69,8 @@ struct IndexOptions {
 // Where index construction spent its time (seconds) and what it produced. read_s: the corpus
 // reader; tokenize_s: tokenization + vocabulary merge + forward store; invert_s: counting sort with
 // the impacts written in place; score_s: block maxima, non-occurrence scores, vocabulary hash
-// table. peak_rss_bytes: the process's peak resident set (getrusage) at the end of the build.
+// table, presence maps. peak_rss_bytes: the process's peak resident set (getrusage) at the end of
+// the build.
 struct BuildStats {
     double read_s = 0, tokenize_s = 0, invert_s = 0, score_s = 0, total_s = 0;
     int64_t docs = 0, terms = 0, postings = 0, tokens = 0, skipped = 0;

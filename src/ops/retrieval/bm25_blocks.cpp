@@ -1,7 +1,11 @@
-// Block-max metadata of an impact index (include/mempipe/ops/bm25.h) and the cost signatures of the
+// Block-max metadata, presence maps and impact ladders of an impact index (include/mempipe/ops/
+// bm25.h) and the cost signatures of the
 // BM25 relevancy and retrieval ops.
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <functional>
+#include <vector>
 
 #include "mempipe/core/error.h"
 #include "mempipe/ops/bm25.h"
@@ -61,6 +65,90 @@ void bm25_compute_block_maxima(const uint64_t* offsets, const uint32_t* docs, co
         term_max[t] = tmax;
         block_offsets[t + 1] = block;
     }
+}
+
+uint64_t bm25_compute_presence(const uint64_t* offsets, const uint32_t* docs, int64_t num_terms,
+                               int64_t num_docs, uint32_t* slot, uint64_t* bits, uint32_t* rank) {
+    MEMPIPE_CHECK_ARG(num_terms >= 0 && num_docs >= 0,
+                      "bm25_compute_presence: num_terms={} and num_docs={} must be ≥ 0", num_terms,
+                      num_docs);
+    MEMPIPE_CHECK_ARG(offsets != nullptr && (num_terms == 0 || slot != nullptr),
+                      "bm25_compute_presence: offsets [num_terms + 1] and slot [num_terms] must be "
+                      "non-null");
+    MEMPIPE_CHECK_ARG((bits == nullptr) == (rank == nullptr),
+                      "bm25_compute_presence: pass both bits and rank, or neither (to count)");
+    const uint64_t min_df = bm25_presence_min_df(num_docs);
+    const uint64_t words = bm25_presence_words(num_docs);
+    uint64_t maps = 0;
+    for (int64_t t = 0; t < num_terms; ++t) {
+        const uint64_t begin = offsets[t], end = offsets[t + 1];
+        if (end - begin < min_df) {
+            slot[t] = kBm25NoPresence;
+            continue;
+        }
+        MEMPIPE_CHECK_ARG(maps < kBm25NoPresence, "bm25_compute_presence: too many maps");
+        slot[t] = uint32_t(maps);
+        if (bits != nullptr) {
+            uint64_t* b = bits + maps * words;
+            uint32_t* r = rank + maps * words;
+            std::fill(b, b + words, uint64_t(0));
+            for (uint64_t p = begin; p < end; ++p) {
+                MEMPIPE_CHECK_ARG(int64_t(docs[p]) < num_docs,
+                                  "bm25_compute_presence: term {} has doc {} ≥ num_docs={}", t,
+                                  docs[p], num_docs);
+                b[docs[p] >> 6] |= uint64_t(1) << (docs[p] & 63);
+            }
+            uint32_t below = 0;
+            for (uint64_t w = 0; w < words; ++w) {
+                r[w] = below;
+                below += uint32_t(std::popcount(b[w]));
+            }
+        }
+        ++maps;
+    }
+    return maps;
+}
+
+uint64_t bm25_compute_ladders(const uint64_t* offsets, const float* impacts, int64_t num_terms,
+                              uint32_t* slot, float* ladder) {
+    MEMPIPE_CHECK_ARG(num_terms >= 0, "bm25_compute_ladders: num_terms={} must be ≥ 0", num_terms);
+    MEMPIPE_CHECK_ARG(offsets != nullptr && (num_terms == 0 || slot != nullptr),
+                      "bm25_compute_ladders: offsets [num_terms + 1] and slot [num_terms] must be "
+                      "non-null");
+    uint64_t n = 0;
+    for (int64_t t = 0; t < num_terms; ++t) {
+        const bool has = offsets[t + 1] - offsets[t] >= kBm25LadderMinDf;
+        slot[t] = has ? uint32_t(n) : kBm25NoPresence;
+        n += has;
+    }
+    if (ladder == nullptr || n == 0) return n;
+    MEMPIPE_CHECK_ARG(impacts != nullptr, "bm25_compute_ladders: impacts is null");
+#pragma omp parallel
+    {
+        std::vector<float> top;
+#pragma omp for schedule(dynamic, 64)
+        for (int64_t t = 0; t < num_terms; ++t) {
+            if (slot[t] == kBm25NoPresence) continue;
+            const uint64_t begin = offsets[t], df = offsets[t + 1] - begin;
+            top.assign(impacts + begin, impacts + begin + df);
+            // The ranks 2^j from the largest down: each selection leaves the larger values in
+            // front of its rank, so the next one only searches that prefix (O(df) in all).
+            float* out = ladder + uint64_t(slot[t]) * kBm25LadderLevels;
+            uint64_t prefix = df;
+            for (int j = kBm25LadderLevels - 1; j >= 0; --j) {
+                const uint64_t rank = uint64_t(1) << j;
+                if (rank > df) {
+                    out[j] = 0.0f;
+                    continue;
+                }
+                std::nth_element(top.begin(), top.begin() + std::ptrdiff_t(rank - 1),
+                                 top.begin() + std::ptrdiff_t(prefix), std::greater<float>());
+                out[j] = top[rank - 1];
+                prefix = rank;
+            }
+        }
+    }
+    return n;
 }
 
 OpCost bm25_top_k_cost(int64_t num_docs, int64_t postings, int64_t k) {

@@ -306,7 +306,10 @@ void Builder::finish(InvertedIndex::Impl& impl, BuildStats& stats) {
     impl.own_doc_len = std::move(doc_len_);
     impl.own_docid_off = std::move(docid_off_);
     impl.own_docid = std::move(docid_);
+    timer.reset();
     impl.bind_owned();
+    impl.build_pruning_aids();
+    stats.score_s += timer.seconds();
 
     stats.docs = int64_t(N);
     stats.terms = int64_t(V);

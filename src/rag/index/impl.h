@@ -80,6 +80,14 @@ struct InvertedIndex::Impl {
     std::vector<uint64_t> own_docid_off;
     std::vector<char> own_docid;
 
+    // Pruning aids (bm25_compute_presence, bm25_compute_ladders): derived in memory after a
+    // build or a load, not stored in the file.
+    std::vector<uint32_t> presence_slot;
+    Buffer<uint64_t> presence_bits;
+    Buffer<uint32_t> presence_rank;
+    std::vector<uint32_t> ladder_slot;
+    Buffer<float> ladder;
+
     // The mapping of a loaded index.
     void* map = nullptr;
     size_t map_bytes = 0;
@@ -91,6 +99,8 @@ struct InvertedIndex::Impl {
 
     // Points the views at the owned storage (after a build).
     void bind_owned();
+    // Builds the pruning aids from the bound views (after a build or a verified load).
+    void build_pruning_aids();
     // Bytes and start of each section's data (meta excluded: it is generated).
     const void* section_data(Section s) const;
     uint64_t section_bytes(Section s) const;

@@ -30,6 +30,22 @@ void InvertedIndex::Impl::bind_owned() {
     docid = own_docid.data();
 }
 
+void InvertedIndex::Impl::build_pruning_aids() {
+    presence_slot.assign(size_t(n_terms), kBm25NoPresence);
+    const uint64_t maps = bm25_compute_presence(offsets, docs, n_terms, n_docs,
+                                                presence_slot.data(), nullptr, nullptr);
+    const uint64_t words = bm25_presence_words(n_docs);
+    presence_bits = Buffer<uint64_t>(maps * words);
+    presence_rank = Buffer<uint32_t>(maps * words);
+    bm25_compute_presence(offsets, docs, n_terms, n_docs, presence_slot.data(),
+                          presence_bits.data(), presence_rank.data());
+    ladder_slot.assign(size_t(n_terms), kBm25NoPresence);
+    const uint64_t ladders =
+        bm25_compute_ladders(offsets, impacts, n_terms, ladder_slot.data(), nullptr);
+    ladder = Buffer<float>(ladders * kBm25LadderLevels);
+    bm25_compute_ladders(offsets, impacts, n_terms, ladder_slot.data(), ladder.data());
+}
+
 const void* InvertedIndex::Impl::section_data(Section s) const {
     switch (s) {
         case Section::Meta:
@@ -154,6 +170,13 @@ PostingsView InvertedIndex::postings() const {
     v.block_max = impl_->block_max;
     v.block_last = impl_->block_last;
     v.nonocc = impl_->nonocc;
+    if (!impl_->presence_slot.empty()) {
+        v.presence_slot = impl_->presence_slot.data();
+        v.presence_bits = impl_->presence_bits.data();
+        v.presence_rank = impl_->presence_rank.data();
+        v.ladder_slot = impl_->ladder_slot.data();
+        v.ladder = impl_->ladder.data();
+    }
     return v;
 }
 
@@ -213,6 +236,9 @@ uint32_t InvertedIndex::doc_length(uint32_t doc) const {
 uint64_t InvertedIndex::memory_bytes() const {
     uint64_t total = 0;
     for (int s = 1; s < kNumSections; ++s) total += impl_->section_bytes(Section(s));
+    total += 4 * impl_->presence_slot.size() + 8 * impl_->presence_bits.size() +
+             4 * impl_->presence_rank.size() + 4 * impl_->ladder_slot.size() +
+             4 * impl_->ladder.size();
     return total;
 }
 

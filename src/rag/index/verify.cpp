@@ -272,6 +272,7 @@ void bind_mapped_index(InvertedIndex::Impl& m, const std::string& file) {
     const uint32_t* table = m.vocab_hash;
     bad = find_bad(int64_t(m.hash_slots), [&](int64_t i) { return table[i] > V; });
     if (bad >= 0) fail(file, "vocab_hash", fmt::format("slot {} holds an invalid term id", bad));
+    m.build_pruning_aids();
 }
 
 }  // namespace mempipe::rag::detail

@@ -1,26 +1,30 @@
-// CPU bm25_top_k: block-max MaxScore over doc-id windows (Lucene 10's MaxScoreBulkScorer shape).
+// CPU bm25_top_k: block-max MaxScore over wide doc-id windows, with presence maps for frequent
+// terms and a starting threshold from impact ladders.
 //
-// Per window [w0, w1) of kWindow doc ids, every unique query term gets a window bound wub =
-// multiplicity × the largest maximum of its blocks that may overlap the window (0 when its next
-// posting is past the window). Terms sorted by wub are split: the longest prefix whose summed bound
-// cannot beat the current k-th score θ is non-essential; if that is every term the window is
-// skipped. Then one of two window strategies:
-//   * exact (nothing non-essential, or the non-essential lists are short next to the essential
-//     ones, or too many candidates): every query position scatters its window postings in query
-//     order into an L1 accumulator, which then holds the canonical fold; the SIMD window scan
-//     (bm25_select*) offers docs above θ;
-//   * MaxScore: only the essential terms are scattered (the bound); docs whose bound plus the
-//     non-essential bounds beats θ become candidates; the non-essential terms are probed term by
-//     term over the live candidates (highest bound first, dropping candidates as soon as their
-//     bound falls to θ) with a look-ahead, block_last skips and a branch-free search; a survivor's
-//     score is the canonical float32 fold in query order of its impacts (absent terms add +0,
-//     which is exact), so every path is bit-identical to the exhaustive one.
+// Queries whose lists without a presence map are dense (kPrunedMaxUnmappedPerDoc) go to the
+// exhaustive kernel. The others start from θ = a floor from the impact ladders (a score strictly
+// below the k-th best; see ops/bm25.h) and run over windows [w0, w1) of kPrunedWindow doc ids.
+// Per window every unique query term gets a bound wub = multiplicity × the largest maximum of its
+// blocks that may overlap the window (0 when its next posting is past it). Terms sorted by wub
+// are split: the longest prefix whose summed bound cannot beat θ is non-essential; if that is
+// every term the window is skipped. The non-essential terms with a presence map (the frequent
+// ones: low idf, long lists, where a scatter spends its time) are *probed*; every other term is
+// scattered into the window accumulator (query order; a duplicate scatters again). Only docs an
+// essential term touches can beat θ, so the candidates come from a walk over the essential
+// terms' window postings (each doc on its first visit), which also resets the accumulator:
+//   * nothing probed: the accumulator holds the canonical fold; candidates above θ are offered;
+//   * otherwise the accumulator is a bound: each probed term's impact (an O(1) presence-map
+//     probe) replaces its bound while the candidate can still beat θ, and a survivor's score is
+//     the canonical float32 fold in query order of all its impacts (presence-map probes and a
+//     forward search in the scattered terms' window postings; absent terms add +0, which is
+//     exact), so every path is bit-identical to the exhaustive kernel.
 // Candidates and offers go in ascending doc order (see TopKHeap).
 //
 // Bounds are conservative under float rounding: they are summed in double, inflated by a relative
 // margin far above the fold's error (n_terms · 2^-24) and rounded up to float before the shift is
 // added (float addition is monotonic). Since docs come in ascending id order, a doc whose bound
-// equals θ can be dropped: at best it ties with the k-th and loses on its higher id.
+// equals θ can be dropped: at best it ties with the k-th and loses on its higher id; the floor is
+// strictly below the k-th best score, so it drops nothing that could rank.
 #include <bit>
 #include <cmath>
 
@@ -37,16 +41,6 @@ namespace {
 
 constexpr uint64_t kBlock = uint64_t(kBm25BlockSize);
 
-// When the pruned kernel hands a query to the exhaustive one (PrunedTuning::allow_exhaustive).
-// Measured on a 309K-passage real corpus (8- and 32-word queries) and 250K-doc Zipf corpora
-// (k = 10, 64, 1000), the windowed exhaustive kernel (~1 ns per posting, L1 accumulator) was never
-// slower than pruning: window skips almost never fire for multi-term queries and a probe of a
-// long list costs ~20–40 scattered postings. Pruning is therefore kept for queries whose lists
-// hold several postings per doc of the corpus, with k a small fraction of them.
-constexpr uint64_t kMinPrunedPostings = 2048;
-constexpr uint64_t kPrunedPostingsPerDoc = 4;
-constexpr uint64_t kPrunedPostingsPerHit = 64;
-
 // One unique query term with a non-empty list.
 struct Cursor {
     const uint32_t* docs;  // the term's doc ids, indexed by absolute posting
@@ -56,8 +50,19 @@ struct Cursor {
     float mult;                   // multiplicity in the query
     double wub;                   // window bound
     uint64_t range, probe;        // window postings [range, pos); survivor probe position
-    uint64_t wblocks;             // blocks that may overlap the window
+    const uint64_t* bits;         // presence map [words] or null
+    const uint32_t* rank;         // [words]
+    bool probed;                  // this window: non-essential with a map: probed, not scattered
+    bool essential;               // this window: its postings may lift a doc past θ
 };
+
+// The impact of doc d in a term with a presence map (0 when d is not in its list).
+inline float presence_impact(const Cursor& c, uint32_t d) {
+    const uint64_t word = c.bits[d >> 6];
+    const uint64_t bit = uint64_t(1) << (d & 63);
+    if ((word & bit) == 0) return 0.0f;
+    return c.imps[c.begin + c.rank[d >> 6] + uint64_t(std::popcount(word & (bit - 1)))];
+}
 
 // First position in [first, first + n) with *pos ≥ target, or first + n; n ≥ 1. Branch-free
 // halving (conditional moves), so the probe of a dense list costs no mispredictions.
@@ -128,6 +133,30 @@ class Threshold {
 
 }  // namespace
 
+namespace {
+
+// A score strictly below the k-th best of the query (−inf when none is known): the largest
+// ladder entry for k among the query's terms, plus the shift, less one ulp.
+float starting_floor(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
+                     float shift) {
+    constexpr float kNone = -std::numeric_limits<float>::infinity();
+    if (index.ladder_slot == nullptr || k < 1) return kNone;
+    const int level = std::bit_width(uint64_t(k - 1));  // 2^level ≥ k
+    if (level >= kBm25LadderLevels) return kNone;
+    float best = 0.0f;
+    bool any = false;
+    for (int64_t i = 0; i < n_terms; ++i) {
+        const uint32_t slot = index.ladder_slot[terms[i]];
+        if (slot == kBm25NoPresence) continue;
+        best = std::max(best, index.ladder[uint64_t(slot) * kBm25LadderLevels + uint64_t(level)]);
+        any = true;
+    }
+    if (!any) return kNone;
+    return std::nextafter(best + shift, kNone);
+}
+
+}  // namespace
+
 int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
                      float* out_scores, int32_t* out_docs, const PrunedTuning& tuning) {
     Scratch& s = thread_scratch();
@@ -139,11 +168,10 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
     // Unique terms with non-empty lists; qmap[i] = the unique index of query position i or −1.
     thread_local std::vector<Cursor> cursors;
     thread_local std::vector<int> qmap, order;
-    thread_local std::vector<double> ne_bound;  // ne_bound[j] = Σ wub of order[0, j)
-    thread_local std::vector<float> vals;
     cursors.clear();
     qmap.assign(size_t(n_terms), -1);
-    uint64_t postings = 0;
+    const uint64_t words = bm25_presence_words(index.num_docs);
+    uint64_t unmapped = 0;  // postings of the query positions without a presence map
     for (int64_t i = 0; i < n_terms; ++i) {
         const uint32_t t = terms[i];
         const uint64_t begin = index.offsets[t], end = index.offsets[t + 1];
@@ -161,34 +189,32 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
             c.blk0 = c.blk = index.block_offsets[t];
             c.blk_end = index.block_offsets[t + 1];
             c.mult = 0.0f;
+            if (index.presence_slot != nullptr && index.presence_slot[t] != kBm25NoPresence) {
+                c.bits = index.presence_bits + uint64_t(index.presence_slot[t]) * words;
+                c.rank = index.presence_rank + uint64_t(index.presence_slot[t]) * words;
+            }
             cursors.push_back(c);
         }
         cursors[size_t(u)].mult += 1.0f;
-        postings += end - begin;
+        if (cursors[size_t(u)].bits == nullptr) unmapped += end - begin;
         qmap[size_t(i)] = u;
     }
     if (cursors.empty()) return heap.write(k, out_scores, out_docs);
-    if (tuning.allow_exhaustive && (postings < kMinPrunedPostings ||
-                                    postings < kPrunedPostingsPerDoc * uint64_t(index.num_docs) ||
-                                    uint64_t(cap) * kPrunedPostingsPerHit > postings))
+    if (tuning.allow_exhaustive && unmapped * kPrunedMaxUnmappedPerDoc >= uint64_t(index.num_docs))
         return top_k_exhaustive(index, terms, n_terms, k, out_scores, out_docs, tuning.select);
 
     const int n = int(cursors.size());
     const float shift = mempipe::bm25_detail::query_shift(index, terms, n_terms);
+    heap.reset(cap, starting_floor(index, terms, n_terms, cap, shift));
     Threshold limit(1.0 + double(n_terms + 8) * 0x1p-21, shift);
     const uint32_t* block_last = index.block_last;
     const float* block_max = index.block_max;
-    const SelectFn select = tuning.select;
 
-    const uint32_t window = std::clamp<uint32_t>(tuning.max_window, 64, kWindow) & ~uint32_t(63);
+    const uint32_t window = std::clamp<uint32_t>(tuning.window, 64, kPrunedWindow) & ~uint32_t(63);
     float* wacc = s.window_acc();  // [window], −0.0f between uses
-    // Candidates: doc offset, score or bound, probed non-essential impacts by rank.
-    std::byte* cand = s.candidates(size_t(window) * (20 + 4 * size_t(n)));
-    double* cand_bound = reinterpret_cast<double*>(cand);                  // [window]
-    uint32_t* cand_dd = reinterpret_cast<uint32_t*>(cand_bound + window);  // [window]
-    uint32_t* cand_live = cand_dd + window;                                // [window]
-    float* cand_score = reinterpret_cast<float*>(cand_live + window);      // [window]
-    float* cand_vals = cand_score + window;                                // [(n − 1) × window]
+    std::byte* cand = s.candidates(size_t(window) * 8);
+    uint32_t* cand_dd = reinterpret_cast<uint32_t*>(cand);           // [window]
+    float* cand_score = reinterpret_cast<float*>(cand_dd + window);  // [window]
 
     uint32_t lo = std::numeric_limits<uint32_t>::max(), hi = 0;
     for (const Cursor& c : cursors) {
@@ -196,8 +222,7 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
         hi = std::max(hi, c.docs[c.end - 1]);
     }
     order.resize(size_t(n));
-    ne_bound.resize(size_t(n) + 1);
-    vals.resize(size_t(n));
+    for (int u = 0; u < n; ++u) order[size_t(u)] = u;
     float theta = heap.threshold();
     limit.set(theta);
 
@@ -210,166 +235,134 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
             // (known from the cursor, or from the first doc of its block), else from c.blk up
             // to the first block ending at or past w1 (block metadata only).
             float m = 0.0f;
-            uint64_t b = c.blk;
             uint64_t next = ~uint64_t(0);  // a doc ≤ the term's first doc ≥ w0
             if (c.pos < c.end && c.docs[c.pos] >= w0)
                 next = c.docs[c.pos];
-            else if (b < c.blk_end)
-                next = std::max<uint64_t>(w0, c.docs[c.begin + (b - c.blk0) * kBlock]);
-            if (next < w1) {
-                for (; b < c.blk_end; ++b) {
+            else if (c.blk < c.blk_end)
+                next = std::max<uint64_t>(w0, c.docs[c.begin + (c.blk - c.blk0) * kBlock]);
+            if (next < w1)
+                for (uint64_t b = c.blk; b < c.blk_end; ++b) {
                     m = std::max(m, block_max[b]);
-                    if (block_last[b] >= w1) {
-                        ++b;
-                        break;
-                    }
+                    if (block_last[b] >= w1) break;
                 }
-            }
             c.wub = double(c.mult) * double(m);
-            c.wblocks = b - c.blk;
-            order[size_t(u)] = u;
+            c.probed = c.essential = false;
         }
-        std::sort(order.begin(), order.end(),
-                  [&](int a, int b) { return cursors[size_t(a)].wub < cursors[size_t(b)].wub; });
+        // Terms by ascending bound: an insertion sort from the previous window's order (bounds
+        // change little from window to window).
+        for (int i = 1; i < n; ++i) {
+            const int u = order[size_t(i)];
+            const double b = cursors[size_t(u)].wub;
+            int j = i;
+            for (; j > 0 && cursors[size_t(order[size_t(j - 1)])].wub > b; --j)
+                order[size_t(j)] = order[size_t(j - 1)];
+            order[size_t(j)] = u;
+        }
+        // The non-essential prefix; its terms with a presence map are probed.
         int ne = 0;
-        ne_bound[0] = 0.0;
+        double ne_total = 0.0, probed_total = 0.0;
+        bool any_probed = false;
         while (ne < n) {
-            const double next = ne_bound[size_t(ne)] + cursors[size_t(order[size_t(ne)])].wub;
+            Cursor& c = cursors[size_t(order[size_t(ne)])];
+            const double next = ne_total + c.wub;
             if (!(next <= limit.limit())) break;
-            ne_bound[size_t(++ne)] = next;
+            ne_total = next;
+            if (c.bits != nullptr) {
+                c.probed = any_probed = true;
+                probed_total += c.wub;
+            }
+            ++ne;
         }
         if (ne == n) {  // nothing in this window can beat θ
             w0 = w1;
             continue;
         }
-        // Lazy cursors catch up to the window; c.range = the window's first posting. Each
-        // term's window end is found by the scatter loop itself (docs[p] < w1).
-        uint64_t ess_postings = 0, ne_postings = 0;  // exact / bound (blocks × 128)
-        for (int j = ne; j < n; ++j) {
-            Cursor& c = cursors[size_t(order[size_t(j)])];
+        for (int j = ne; j < n; ++j) cursors[size_t(order[size_t(j)])].essential = true;
+        // Scatter the other terms' window postings, query position by query position (a
+        // duplicate scatters the same range again); lazy cursors catch up to the window first.
+        for (int u = 0; u < n; ++u) {
+            Cursor& c = cursors[size_t(u)];
+            if (c.probed) continue;
             advance(c, uint32_t(w0), block_last);
             c.range = c.pos;
-            c.pos = gallop_to(c.docs, c.range, c.end, w1);
-            ess_postings += c.pos - c.range;
         }
-        for (int j = 0; j < ne; ++j)
-            ne_postings += cursors[size_t(order[size_t(j)])].wblocks * kBlock;
-
-        // Exact window: every term scattered in query order (duplicates again), so the
-        // accumulator holds the canonical fold and needs no probing.
-        auto exact_window = [&]() {
-            for (int j = 0; j < ne; ++j) {
-                Cursor& c = cursors[size_t(order[size_t(j)])];
-                advance(c, uint32_t(w0), block_last);
-                c.range = c.pos;
+        for (int64_t i = 0; i < n_terms; ++i) {
+            const int u = qmap[size_t(i)];
+            if (u < 0) continue;
+            Cursor& c = cursors[size_t(u)];
+            if (c.probed) continue;
+            c.pos = scatter_until(c.docs, c.imps, c.range, c.end, uint32_t(w0), uint32_t(w1), wacc,
+                                  nullptr);
+        }
+        // Candidates: docs whose accumulator (+ the probed terms' bounds) may beat θ. Only docs
+        // an essential term touches can (the others score at most the non-essential bounds), so
+        // the essential terms' postings are visited (each doc on its first visit, which resets
+        // it), then the other scattered terms' docs are reset. The float pre-filter is rounded
+        // down so that it keeps every doc whose bound beats the limit.
+        const double lim = limit.limit();
+        float sel_shift = shift, sel_theta = theta;
+        if (any_probed) {
+            const double pre = lim - probed_total;
+            sel_shift = 0.0f;
+            sel_theta = float(pre);
+            if (double(sel_theta) > pre)
+                sel_theta = std::nextafter(sel_theta, -std::numeric_limits<float>::infinity());
+        }
+        uint32_t nsel = 0;
+        for (int u = 0; u < n; ++u) {
+            const Cursor& c = cursors[size_t(u)];
+            if (!c.essential) continue;
+            for (uint64_t p = c.range; p < c.pos; ++p) {
+                const uint32_t dd = c.docs[p] - uint32_t(w0);
+                const float v = wacc[dd];
+                if (std::signbit(v)) continue;  // untouched, or visited already
+                wacc[dd] = -0.0f;
+                const float score = v + sel_shift;
+                cand_dd[nsel] = dd;
+                cand_score[nsel] = score;
+                nsel += score > sel_theta;
             }
-            for (int u = 0; u < n; ++u) {
-                Cursor& c = cursors[size_t(u)];
-                c.pos = gallop_to(c.docs, c.range, c.end, w1);
-            }
-            uint64_t chunks = 0;
-            for (int64_t i = 0; i < n_terms; ++i) {
-                const int u = qmap[size_t(i)];
-                if (u < 0) continue;
-                const Cursor& c = cursors[size_t(u)];
-                chunks |= scatter_window(c.docs, c.imps, c.range, c.pos, uint32_t(w0), wacc);
-            }
-            const uint32_t nsel = select(wacc, chunks, shift, theta, cand_dd, cand_score);
+        }
+        for (int u = 0; u < n; ++u) {
+            const Cursor& c = cursors[size_t(u)];
+            if (c.essential || c.probed) continue;
+            for (uint64_t p = c.range; p < c.pos; ++p) wacc[c.docs[p] - uint32_t(w0)] = -0.0f;
+        }
+        sort_candidates(cand_dd, cand_score, nsel);  // ascending doc order for the heap
+        if (!any_probed) {  // every term scattered: the accumulator holds the canonical fold
             for (uint32_t j = 0; j < nsel; ++j)
                 if (cand_score[j] > theta) {
                     heap.offer(cand_score[j], uint32_t(w0) + cand_dd[j]);
                     theta = heap.threshold();
                 }
             limit.set(theta);
-        };
-        // Taken when nothing is non-essential or when the non-essential lists are short next to
-        // the essential ones.
-        if (ne == 0 || ne_postings <= tuning.full_scatter_ratio * ess_postings) {
-            exact_window();
             w0 = w1;
             continue;
         }
-
-        // MaxScore window. 1: scatter the essential terms' bound contributions.
-        uint64_t chunks = 0;
-        for (int j = ne; j < n; ++j) {
-            Cursor& c = cursors[size_t(order[size_t(j)])];
-            const uint32_t* docs = c.docs;
-            const float* imps = c.imps;
-            const float mult = c.mult;
-            for (uint64_t p = c.range; p < c.pos; ++p)
-                wacc[docs[p] - uint32_t(w0)] += mult * imps[p];
-            if (c.pos > c.range)
-                chunks |= chunk_span(docs[c.range] - uint32_t(w0), docs[c.pos - 1] - uint32_t(w0));
-        }
-        // 2: candidates whose bound (accumulator + Σ non-essential bounds) beats θ; the float
-        // pre-filter is rounded down so that it keeps every such doc.
-        const double ne_total = ne_bound[size_t(ne)];
-        const double lim = limit.limit();
-        const double pre = lim - ne_total;
-        float pre_f = float(pre);
-        if (double(pre_f) > pre)
-            pre_f = std::nextafter(pre_f, -std::numeric_limits<float>::infinity());
-        const uint32_t n_sel = select(wacc, chunks, 0.0f, pre_f, cand_dd, cand_score);
-        // Live candidates are indices into cand_dd / cand_bound / cand_vals.
-        uint32_t nc = 0;
-        for (uint32_t i = 0; i < n_sel; ++i) {
-            const double bound = double(cand_score[i]) + ne_total;
-            cand_bound[i] = bound;
-            cand_live[nc] = i;
-            nc += bound > lim;
-        }
-        // Too many candidates for probing to pay: score the window exactly instead (the
-        // accumulator is clean again).
-        if (uint64_t(nc) * uint64_t(ne) * tuning.probe_cost > ne_postings) {
-            exact_window();
-            w0 = w1;
-            continue;
-        }
-        // 3: probe the non-essential terms, highest bound first, term by term over the live
-        // candidates (an ascending pass per list); drop candidates whose bound falls to θ.
-        // Survivors have every non-essential term probed.
-        for (int j = ne - 1; j >= 0 && nc > 0; --j) {
-            Cursor& c = cursors[size_t(order[size_t(j)])];
-            float* cv = cand_vals + size_t(j) * window;
-            const double mult = double(c.mult), wub = c.wub;
-            uint32_t kept = 0;
-            for (uint32_t l = 0; l < nc; ++l) {
-                const uint32_t i = cand_live[l];
-                const uint32_t d = uint32_t(w0) + cand_dd[i];
-                advance(c, d, block_last);
-                const float v = (c.pos < c.end && c.docs[c.pos] == d) ? c.imps[c.pos] : 0.0f;
-                const double bound = cand_bound[i] + mult * double(v) - wub;
-                cand_bound[i] = bound;
-                cv[i] = v;
-                cand_live[kept] = i;
-                kept += bound > lim;
-            }
-            nc = kept;
-        }
-        // 4: survivors: the essential impacts from the window ranges, the canonical fold.
-        for (int j = ne; j < n; ++j) {
-            Cursor& c = cursors[size_t(order[size_t(j)])];
-            c.probe = c.range;
-        }
-        for (uint32_t l = 0; l < nc; ++l) {
-            const uint32_t i = cand_live[l];
+        for (int u = 0; u < n; ++u) cursors[size_t(u)].probe = cursors[size_t(u)].range;
+        for (uint32_t i = 0; i < nsel; ++i) {
             const uint32_t d = uint32_t(w0) + cand_dd[i];
-            for (int j = 0; j < n; ++j) {
-                Cursor& c = cursors[size_t(order[size_t(j)])];
-                float v;
-                if (j < ne) {
-                    v = cand_vals[size_t(j) * window + i];
-                } else {
-                    c.probe =
-                        uint64_t(std::lower_bound(c.docs + c.probe, c.docs + c.pos, d) - c.docs);
-                    v = (c.probe < c.pos && c.docs[c.probe] == d) ? c.imps[c.probe] : 0.0f;
-                }
-                vals[size_t(order[size_t(j)])] = v;
+            // The probed terms' impacts replace their bounds, highest bound first, while the
+            // doc can still beat θ.
+            double bound = double(cand_score[i]) + probed_total;
+            for (int j = ne - 1; j >= 0 && bound > lim; --j) {
+                const Cursor& c = cursors[size_t(order[size_t(j)])];
+                if (c.probed) bound += double(c.mult) * double(presence_impact(c, d)) - c.wub;
             }
+            if (!(bound > lim)) continue;
+            // A survivor: the canonical fold of its impacts in query order.
             float score = 0.0f;
-            for (int64_t q = 0; q < n_terms; ++q)
-                if (qmap[size_t(q)] >= 0) score += vals[size_t(qmap[size_t(q)])];
+            for (int64_t q = 0; q < n_terms; ++q) {
+                const int u = qmap[size_t(q)];
+                if (u < 0) continue;
+                Cursor& c = cursors[size_t(u)];
+                if (c.bits != nullptr) {
+                    score += presence_impact(c, d);
+                } else {
+                    c.probe = gallop_to(c.docs, c.probe, c.pos, d);
+                    score += (c.probe < c.pos && c.docs[c.probe] == d) ? c.imps[c.probe] : 0.0f;
+                }
+            }
             score += shift;
             if (score > theta) {
                 heap.offer(score, d);
