@@ -212,9 +212,11 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
 
     const uint32_t window = std::clamp<uint32_t>(tuning.window, 64, kPrunedWindow) & ~uint32_t(63);
     float* wacc = s.window_acc();  // [window], −0.0f between uses
-    std::byte* cand = s.candidates(size_t(window) * 8);
-    uint32_t* cand_dd = reinterpret_cast<uint32_t*>(cand);           // [window]
-    float* cand_score = reinterpret_cast<float*>(cand_dd + window);  // [window]
+    std::byte* cand = s.candidates(size_t(window) * 8 + size_t(window) / 8);
+    uint32_t* cand_dd = reinterpret_cast<uint32_t*>(cand);                   // [window]
+    float* cand_score = reinterpret_cast<float*>(cand_dd + window);          // [window]
+    uint64_t* cand_mark = reinterpret_cast<uint64_t*>(cand_score + window);  // [window / 64]
+    std::fill(cand_mark, cand_mark + window / 64, uint64_t(0));
 
     uint32_t lo = std::numeric_limits<uint32_t>::max(), hi = 0;
     for (const Cursor& c : cursors) {
@@ -308,27 +310,35 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
             if (double(sel_theta) > pre)
                 sel_theta = std::nextafter(sel_theta, -std::numeric_limits<float>::infinity());
         }
-        uint32_t nsel = 0;
+        // Mark candidates in a bitmap (branch-free; a doc in two lists is marked twice), read
+        // them back in ascending order, then reset every scattered doc.
         for (int u = 0; u < n; ++u) {
             const Cursor& c = cursors[size_t(u)];
             if (!c.essential) continue;
             for (uint64_t p = c.range; p < c.pos; ++p) {
                 const uint32_t dd = c.docs[p] - uint32_t(w0);
-                const float v = wacc[dd];
-                if (std::signbit(v)) continue;  // untouched, or visited already
-                wacc[dd] = -0.0f;
-                const float score = v + sel_shift;
+                const bool keep = wacc[dd] + sel_shift > sel_theta;
+                cand_mark[dd >> 6] |= uint64_t(keep) << (dd & 63);
+            }
+        }
+        uint32_t nsel = 0;
+        for (uint32_t w = 0; w < window / 64; ++w) {
+            uint64_t bits = cand_mark[w];
+            if (bits == 0) continue;
+            cand_mark[w] = 0;
+            while (bits != 0) {
+                const uint32_t dd = w * 64 + uint32_t(std::countr_zero(bits));
+                bits &= bits - 1;
                 cand_dd[nsel] = dd;
-                cand_score[nsel] = score;
-                nsel += score > sel_theta;
+                cand_score[nsel] = wacc[dd] + sel_shift;
+                ++nsel;
             }
         }
         for (int u = 0; u < n; ++u) {
             const Cursor& c = cursors[size_t(u)];
-            if (c.essential || c.probed) continue;
+            if (c.probed) continue;
             for (uint64_t p = c.range; p < c.pos; ++p) wacc[c.docs[p] - uint32_t(w0)] = -0.0f;
         }
-        sort_candidates(cand_dd, cand_score, nsel);  // ascending doc order for the heap
         if (!any_probed) {  // every term scattered: the accumulator holds the canonical fold
             for (uint32_t j = 0; j < nsel; ++j)
                 if (cand_score[j] > theta) {
