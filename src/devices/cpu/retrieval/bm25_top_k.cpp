@@ -49,7 +49,7 @@ struct Cursor {
     uint64_t blk0, blk, blk_end;  // blocks [blk0, blk_end); blk = first block that may reach w0
     float mult;                   // multiplicity in the query
     double wub;                   // window bound
-    uint64_t range, probe;        // window postings [range, pos); survivor probe position
+    uint64_t range;               // window postings [range, pos) of a scattered term
     const uint64_t* bits;         // presence map [words] or null
     const uint32_t* rank;         // [words]
     bool probed;                  // this window: non-essential with a map: probed, not scattered
@@ -168,6 +168,7 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
     // Unique terms with non-empty lists; qmap[i] = the unique index of query position i or −1.
     thread_local std::vector<Cursor> cursors;
     thread_local std::vector<int> qmap, order;
+    thread_local std::vector<float> surv_vals;  // [n × survivors] of a window
     cursors.clear();
     qmap.assign(size_t(n_terms), -1);
     const uint64_t words = bm25_presence_words(index.num_docs);
@@ -349,29 +350,51 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
             w0 = w1;
             continue;
         }
-        for (int u = 0; u < n; ++u) cursors[size_t(u)].probe = cursors[size_t(u)].range;
+        // Survivors: the probed terms' impacts replace their bounds, highest bound first, while
+        // the doc can still beat θ.
+        uint32_t ns = 0;
         for (uint32_t i = 0; i < nsel; ++i) {
             const uint32_t d = uint32_t(w0) + cand_dd[i];
-            // The probed terms' impacts replace their bounds, highest bound first, while the
-            // doc can still beat θ.
             double bound = double(cand_score[i]) + probed_total;
             for (int j = ne - 1; j >= 0 && bound > lim; --j) {
                 const Cursor& c = cursors[size_t(order[size_t(j)])];
                 if (c.probed) bound += double(c.mult) * double(presence_impact(c, d)) - c.wub;
             }
-            if (!(bound > lim)) continue;
-            // A survivor: the canonical fold of its impacts in query order.
+            cand_dd[ns] = cand_dd[i];
+            ns += bound > lim;
+        }
+        // The survivors' impacts in the scattered terms without a map: a merge of the term's
+        // window postings with the (ascending) survivors, or a search per survivor when they are
+        // few next to the postings.
+        surv_vals.resize(size_t(n) * ns);
+        for (int u = 0; u < n; ++u) {
+            const Cursor& c = cursors[size_t(u)];
+            if (c.bits != nullptr) continue;
+            float* vals = surv_vals.data() + size_t(u) * ns;
+            uint64_t p = c.range;
+            if (uint64_t(ns) * 16 < c.pos - c.range) {
+                for (uint32_t l = 0; l < ns; ++l) {
+                    const uint32_t d = uint32_t(w0) + cand_dd[l];
+                    p = gallop_to(c.docs, p, c.pos, d);
+                    vals[l] = (p < c.pos && c.docs[p] == d) ? c.imps[p] : 0.0f;
+                }
+                continue;
+            }
+            for (uint32_t l = 0; l < ns; ++l) {
+                const uint32_t d = uint32_t(w0) + cand_dd[l];
+                while (p < c.pos && c.docs[p] < d) ++p;
+                vals[l] = (p < c.pos && c.docs[p] == d) ? c.imps[p] : 0.0f;
+            }
+        }
+        // Each survivor's canonical fold of its impacts in query order, in ascending doc order.
+        for (uint32_t l = 0; l < ns; ++l) {
+            const uint32_t d = uint32_t(w0) + cand_dd[l];
             float score = 0.0f;
             for (int64_t q = 0; q < n_terms; ++q) {
                 const int u = qmap[size_t(q)];
                 if (u < 0) continue;
-                Cursor& c = cursors[size_t(u)];
-                if (c.bits != nullptr) {
-                    score += presence_impact(c, d);
-                } else {
-                    c.probe = gallop_to(c.docs, c.probe, c.pos, d);
-                    score += (c.probe < c.pos && c.docs[c.probe] == d) ? c.imps[c.probe] : 0.0f;
-                }
+                const Cursor& c = cursors[size_t(u)];
+                score += c.bits != nullptr ? presence_impact(c, d) : surv_vals[size_t(u) * ns + l];
             }
             score += shift;
             if (score > theta) {
