@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "mempipe/graph/graph.h"
 
@@ -19,8 +20,30 @@ struct DeviceInfo {
     std::string description;  // e.g. "x86-64, 2 threads, avx512"
 };
 
+// What an op costs on a device, and why. Modelled devices fill every field; `seconds` < 0 means
+// "no model for this op" (or, with `fits` false, "the op's data does not fit on the device").
+enum class Bound { None, Compute, Memory, Launch };
+inline std::string_view bound_name(Bound b) {
+    switch (b) {
+        case Bound::Compute:
+            return "compute";
+        case Bound::Memory:
+            return "memory";
+        case Bound::Launch:
+            return "launch";
+        case Bound::None:
+            break;
+    }
+    return "none";
+}
+
 struct CostEstimate {
-    double seconds = -1;  // < 0: this device has no model for the op
+    double seconds = -1;     // < 0: this device has no model for the op
+    double joules = 0;       // board energy while the op runs (modelled)
+    double bytes_moved = 0;  // bytes read + written in the device's memories
+    Bound bound = Bound::None;
+    bool fits = true;  // false: the op's data exceeds the device's memory
+    std::string why;   // "memory-bound: 12 MB from hbm at 1.39 TB/s (0.85 regular) …"
 };
 
 class Device {

@@ -17,9 +17,11 @@ std::string_view access_pattern_name(AccessPattern p) {
 }
 
 OpCost& OpCost::operator+=(const OpCost& o) {
+    if (o.flops > flops) compute_dtype = o.compute_dtype;
     flops += o.flops;
     bytes_read += o.bytes_read;
     bytes_written += o.bytes_written;
+    bytes_shared += o.bytes_shared;
     pattern = AccessPattern(std::max(int(pattern), int(o.pattern)));
     return *this;
 }

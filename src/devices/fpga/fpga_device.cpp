@@ -1,0 +1,186 @@
+// FpgaDevice: bound nodes use the design cycle models, unbound ones a streaming estimate from the
+// cost signature (include/mempipe/devices/fpga/fpga_device.h).
+#include "mempipe/devices/fpga/fpga_device.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "mempipe/core/error.h"
+
+namespace mempipe::fpga {
+namespace {
+
+template <class... F>
+struct Overload : F... {
+    using F::operator()...;
+};
+template <class... F>
+Overload(F...) -> Overload<F...>;
+
+CostEstimate to_cost_estimate(const FpgaEstimate& e) {
+    CostEstimate c;
+    c.fits = e.fits;
+    c.seconds = e.fits ? e.seconds : -1;
+    const RegionReport* slow = nullptr;
+    for (const RegionReport& r : e.regions)
+        if (!slow || r.cycles > slow->cycles) slow = &r;
+    bool memory = false;
+    std::string stage = "none";
+    if (slow)
+        for (const StageReport& s : slow->stages)
+            if (s.name == slow->bottleneck) {
+                memory = s.memory_bound;
+                stage = fmt::format("{}/{} ({})", slow->name, s.name, s.bound);
+            }
+    const double kernel_s = e.clock_hz > 0 ? e.cycles / e.clock_hz : 0;
+    c.bound = e.launch_seconds > kernel_s ? Bound::Launch : memory ? Bound::Memory : Bound::Compute;
+    for (int t = 0; t < kMemTiers; ++t) c.bytes_moved += e.placement.bytes[t];
+    c.why = fmt::format(
+        "fpga {} (modelled): {:.0f} cycles at {:.0f} MHz + {:.1f} µs launch; "
+        "slowest: {}{}",
+        e.design, e.cycles, e.clock_hz / 1e6, e.launch_seconds * 1e6, stage,
+        e.fits ? "" : "; does not fit the device memory");
+    return c;
+}
+
+MacType mac_type_of(DType t) {
+    switch (t) {
+        case DType::I8:
+            return MacType::Int8;
+        case DType::FP8E4M3:
+            return MacType::Fp8;
+        case DType::BF16:
+        case DType::F16:
+            return MacType::Bf16;
+        default:
+            return MacType::Fp32;
+    }
+}
+
+}  // namespace
+
+std::string_view design_name(const DesignShape& s) {
+    return std::visit(Overload{[](const dsa::Shape&) { return "dsa_indexer"; },
+                               [](const seer::Shape&) { return "seer_gate_select"; },
+                               [](const lserve::Shape&) { return "lserve_page_select"; },
+                               [](const bm25::Shape&) { return "bm25_top_k"; },
+                               [](const dense::Shape&) { return "dense_top_k"; },
+                               [](const mac::Shape&) { return "mac_recall"; },
+                               [](const memagent::Shape&) { return "memagent_decode"; }},
+                      s);
+}
+
+FpgaEstimate estimate_design(const DesignShape& s, const FpgaConfig& c) {
+    return std::visit(Overload{[&](const dsa::Shape& x) { return dsa::estimate(x, c); },
+                               [&](const seer::Shape& x) { return seer::estimate(x, c); },
+                               [&](const lserve::Shape& x) { return lserve::estimate(x, c); },
+                               [&](const bm25::Shape& x) { return bm25::estimate(x, c); },
+                               [&](const dense::Shape& x) { return dense::estimate(x, c); },
+                               [&](const mac::Shape& x) { return mac::estimate(x, c); },
+                               [&](const memagent::Shape& x) { return memagent::estimate(x, c); }},
+                      s);
+}
+
+std::string unsupported_design_reason(const DesignShape& s, const FpgaConfig& c) {
+    return std::visit([&](const auto& x) { return unsupported_reason(x, c); }, s);
+}
+
+FpgaDevice::FpgaDevice(FpgaConfig config, std::string id)
+    : config_(std::move(config)), id_(std::move(id)) {
+    check_fpga_config(config_);
+}
+
+DeviceInfo FpgaDevice::info() const {
+    DeviceInfo i;
+    i.name = id_;
+    i.kind = DeviceKind::Fpga;
+    i.description = fmt::format(
+        "{} dataflow emulator at {:.0f} MHz: {:.1f} MB usable on-chip (BRAM + URAM), {:.0f} GiB "
+        "HBM in {} channels, {} DSPs; designs run functionally on the host CPU, times are "
+        "modelled",
+        config_.name, config_.clock_hz / 1e6, config_.usable_onchip_bytes() / 1e6,
+        config_.hbm.capacity_bytes / double(1ull << 30), config_.hbm.ports, config_.dsp);
+    return i;
+}
+
+bool FpgaDevice::has_design(std::string_view op) {
+    static constexpr std::array<std::string_view, 17> kOps = {"mqa_relu_logits",
+                                                              "score_top_k",
+                                                              "top_k",
+                                                              "seer_gate_scores",
+                                                              "seer_select_blocks",
+                                                              "seer_gate_select",
+                                                              "page_scores",
+                                                              "page_select",
+                                                              "bm25_scores",
+                                                              "bm25_top_k",
+                                                              "dense_scores",
+                                                              "dense_top_k",
+                                                              "mac_recall",
+                                                              "cross_attention_scores",
+                                                              "softmax_weighted_sum",
+                                                              "memagent_decode",
+                                                              "threshold_select"};
+    return std::find(kOps.begin(), kOps.end(), op) != kOps.end();
+}
+
+void FpgaDevice::bind(const std::string& node_name, FpgaBinding binding) {
+    MEMPIPE_CHECK_ARG(!node_name.empty(), "FpgaDevice::bind: node name must not be empty");
+    bindings_[node_name] = std::move(binding);
+}
+
+CostEstimate FpgaDevice::estimate_cost(const OpCost& cost) const {
+    const FpgaConfig& c = config_;
+    TierPlacement pl = place_in_tiers(cost.bytes_read, 1.0, 0.0, c);
+    StageTiming loader{"loader", 0, 1, 1, tier_latency(pl, c) + 2, 0, tier_accesses(pl, 0)};
+    const double lanes = double(c.default_lanes(mac_type_of(cost.compute_dtype)));
+    StageTiming engine{"engine", cost.flops / 2.0, 1, lanes, 8, 0, {}};
+    StageTiming writer{"writer", 0, 1, 1, 2, 0, {{MemTier::Hbm, cost.bytes_written, 0, 0}}};
+    const StageTiming st[] = {loader, engine, writer};
+    std::vector<RegionReport> regions;
+    regions.push_back(model_region("streaming", st, c));
+    FpgaEstimate e = finish_estimate("cost-signature streaming estimate", std::move(regions), c);
+    e.placement = pl;
+    e.fits = pl.fits;
+    return to_cost_estimate(e);
+}
+
+bool FpgaDevice::supports(const OpNode& node) const {
+    if (auto it = bindings_.find(node.name); it != bindings_.end())
+        return unsupported_design_reason(it->second.shape, config_).empty();
+    return has_design(node.op) && estimate_cost(node.cost).fits;
+}
+
+CostEstimate FpgaDevice::estimate(const OpNode& node) const {
+    if (auto it = bindings_.find(node.name); it != bindings_.end()) {
+        const std::string why = unsupported_design_reason(it->second.shape, config_);
+        if (!why.empty() && why.find("HBM") == std::string::npos) {
+            CostEstimate c;
+            c.fits = false;
+            c.why = fmt::format("fpga {}: {}", design_name(it->second.shape), why);
+            return c;
+        }
+        return to_cost_estimate(estimate_design(it->second.shape, config_));
+    }
+    if (!has_design(node.op)) return {};
+    return estimate_cost(node.cost);
+}
+
+void FpgaDevice::run(const OpNode& node) {
+    auto it = bindings_.find(node.name);
+    if (it == bindings_.end() || !it->second.run)
+        runtime_error(
+            "fpga device '{}': node '{}' (op {}) has no bound design invocation; the emulator "
+            "runs a design on an explicit shape and data: bind one with FpgaDevice::bind, or "
+            "place the node on another device",
+            id_, node.name, node.op);
+    std::string why = unsupported_design_reason(it->second.shape, config_);
+    MEMPIPE_CHECK_ARG(why.empty(), "fpga device '{}': node '{}' cannot run on {}: {}", id_,
+                      node.name, config_.name, why);
+    it->second.run();
+}
+
+}  // namespace mempipe::fpga
