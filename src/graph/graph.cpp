@@ -37,6 +37,21 @@ int Graph::add(OpNode node) {
     return int(nodes_.size() - 1);
 }
 
+void Graph::add_fused(FusedVariant variant) {
+    MEMPIPE_CHECK_ARG(variant.nodes.size() >= 2, "fused variant '{}' must cover ≥ 2 nodes",
+                      variant.fused.name);
+    for (size_t i = 0; i < variant.nodes.size(); ++i) {
+        const int n = variant.nodes[i];
+        MEMPIPE_CHECK_ARG(n >= 0 && size_t(n) < nodes_.size(),
+                          "fused variant '{}' names node {} which is not in the graph",
+                          variant.fused.name, n);
+        MEMPIPE_CHECK_ARG(i == 0 || n > variant.nodes[i - 1],
+                          "fused variant '{}' must list its nodes in graph order",
+                          variant.fused.name);
+    }
+    fused_.push_back(std::move(variant));
+}
+
 static OpCost scaled(OpCost c, double f) {
     c.flops *= f;
     c.bytes_read *= f;

@@ -9,6 +9,7 @@
 // amortise it.
 #pragma once
 
+#include <any>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -35,13 +36,32 @@ struct OpNode {
     int period = 1;             // runs once every `period` decode steps
     OpCost cost;                // per execution
     std::vector<int> inputs;    // indices of nodes this node reads from
-    std::function<void()> run;  // executes the op on the host CPU
+    std::function<void()> run;  // executes the op on the host CPU (empty in cost-only graphs)
+
+    // For placement (planner/planner.h); 0 / empty when unknown.
+    double output_bytes = 0;  // bytes of the output its consumers read: what a cross-device
+                              // edge copies
+    double state_bytes = 0;   // persistent data the op keeps where it runs between executions
+                              // (index keys, a KV cache, a BM25 index): held against capacity
+    std::any shape;  // a device-specific shape (e.g. fpga::DesignShape) for devices that cost
+                     // ops from their shapes rather than from `cost` alone
+};
+
+// A fused implementation of several consecutive nodes (e.g. relevancy + retrieval as one
+// streaming op) that some devices offer: a device that supports `fused` may run all of `nodes` as
+// that one op; its output is the last node's.
+struct FusedVariant {
+    std::vector<int> nodes;  // indices, in graph order
+    OpNode fused;            // name, op, cost, state_bytes, shape of the fused op
 };
 
 class Graph {
   public:
     // Appends a node; its inputs must already be in the graph. Returns its index.
     int add(OpNode node);
+    // Declares a fused variant of existing nodes (consecutive in a chain).
+    void add_fused(FusedVariant variant);
+    const std::vector<FusedVariant>& fused() const { return fused_; }
     const std::vector<OpNode>& nodes() const { return nodes_; }
     const OpNode& node(int i) const { return nodes_.at(size_t(i)); }
     size_t size() const { return nodes_.size(); }
@@ -51,6 +71,7 @@ class Graph {
 
   private:
     std::vector<OpNode> nodes_;
+    std::vector<FusedVariant> fused_;
 };
 
 }  // namespace mempipe
