@@ -25,11 +25,15 @@
 // offsets[t] + rank + popcount(the word's bits below d). They are derived data (built in memory by
 // bm25_compute_presence, not stored in index files) and never change a result.
 // Impact ladders (optional, for the pruned kernel's starting threshold): a term with df ≥
-// kBm25LadderMinDf may carry, at ladder[s·kBm25LadderLevels + j] (s = ladder_slot[t]), its 2^j-th
-// largest impact (0 when df < 2^j). A doc's score is at least its impact in any one query term
-// plus the shift (float addition of non-negative terms is monotonic), so 2^j distinct docs score
-// at least fl(ladder + shift): a lower bound on the k-th best score for k ≤ 2^j. Derived in
-// memory like the presence maps (bm25_compute_ladders); never change a result.
+// kBm25LadderMinDf may carry, at ladder[s·kBm25LadderLevels + j] (s = ladder_slot[t]), a value
+// at most its 2^j-th largest impact (0 when df < 2^j). A doc's score is at least its impact in any
+// one query term plus the shift (float addition of non-negative terms is monotonic), so 2^j
+// distinct docs score at least fl(ladder + shift): a lower bound on the k-th best score for
+// k ≤ 2^j. bm25_compute_ladders takes the values from the kBm25LadderBlocks blocks with the
+// largest maxima (all of a shorter list): a subset's 2^j-th largest is at most the list's, and
+// equal to it for 2^j ≤ kBm25LadderBlocks (every block holding one of the top 2^j impacts is
+// among the blocks with the largest maxima). Derived in memory like the presence maps; never
+// change a result.
 // Cost: one read of every query term's postings (8 B each), a scatter into n_docs accumulators
 // (exhaustive) and a data-dependent selection.
 #pragma once
@@ -82,12 +86,15 @@ uint64_t bm25_compute_presence(const uint64_t* offsets, const uint32_t* docs, in
                                int64_t num_docs, uint32_t* slot, uint64_t* bits, uint32_t* rank);
 // Fills slot [num_terms] (kBm25NoPresence below kBm25LadderMinDf) and returns the number of
 // ladders; with ladder non-null (sized [ladders × kBm25LadderLevels] by a first call with null),
-// also the ladders. Parallel over terms.
-uint64_t bm25_compute_ladders(const uint64_t* offsets, const float* impacts, int64_t num_terms,
-                              uint32_t* slot, float* ladder);
+// also the ladders, from the block-max arrays (bm25_compute_block_maxima). Parallel over terms;
+// O(df / kBm25BlockSize + kBm25LadderBlocks · kBm25BlockSize) per term.
+uint64_t bm25_compute_ladders(const uint64_t* offsets, const float* impacts,
+                              const uint64_t* block_offsets, const float* block_max,
+                              int64_t num_terms, uint32_t* slot, float* ladder);
 
 inline constexpr int kBm25LadderLevels = 11;  // the 1st, 2nd, 4th, …, 1024th largest impact
 inline constexpr uint64_t kBm25LadderMinDf = 16;
+inline constexpr uint64_t kBm25LadderBlocks = 64;  // blocks a ladder is taken from (8K postings)
 
 // Number of blocks of a list with n postings.
 inline uint64_t bm25_num_blocks(uint64_t n) {

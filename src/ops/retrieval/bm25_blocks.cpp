@@ -109,8 +109,9 @@ uint64_t bm25_compute_presence(const uint64_t* offsets, const uint32_t* docs, in
     return maps;
 }
 
-uint64_t bm25_compute_ladders(const uint64_t* offsets, const float* impacts, int64_t num_terms,
-                              uint32_t* slot, float* ladder) {
+uint64_t bm25_compute_ladders(const uint64_t* offsets, const float* impacts,
+                              const uint64_t* block_offsets, const float* block_max,
+                              int64_t num_terms, uint32_t* slot, float* ladder) {
     MEMPIPE_CHECK_ARG(num_terms >= 0, "bm25_compute_ladders: num_terms={} must be ≥ 0", num_terms);
     MEMPIPE_CHECK_ARG(offsets != nullptr && (num_terms == 0 || slot != nullptr),
                       "bm25_compute_ladders: offsets [num_terms + 1] and slot [num_terms] must be "
@@ -122,15 +123,33 @@ uint64_t bm25_compute_ladders(const uint64_t* offsets, const float* impacts, int
         n += has;
     }
     if (ladder == nullptr || n == 0) return n;
-    MEMPIPE_CHECK_ARG(impacts != nullptr, "bm25_compute_ladders: impacts is null");
+    MEMPIPE_CHECK_ARG(impacts != nullptr && block_offsets != nullptr && block_max != nullptr,
+                      "bm25_compute_ladders: impacts and the block-max arrays must be non-null");
 #pragma omp parallel
     {
         std::vector<float> top;
+        std::vector<std::pair<float, uint64_t>> blocks;
 #pragma omp for schedule(dynamic, 64)
         for (int64_t t = 0; t < num_terms; ++t) {
             if (slot[t] == kBm25NoPresence) continue;
-            const uint64_t begin = offsets[t], df = offsets[t + 1] - begin;
-            top.assign(impacts + begin, impacts + begin + df);
+            const uint64_t begin = offsets[t], end = offsets[t + 1];
+            const uint64_t b0 = block_offsets[t], nb = block_offsets[t + 1] - b0;
+            if (nb <= kBm25LadderBlocks) {
+                top.assign(impacts + begin, impacts + end);
+            } else {  // the impacts of the blocks with the largest maxima
+                blocks.resize(nb);
+                for (uint64_t b = 0; b < nb; ++b) blocks[b] = {block_max[b0 + b], b};
+                std::nth_element(blocks.begin(),
+                                 blocks.begin() + std::ptrdiff_t(kBm25LadderBlocks - 1),
+                                 blocks.end(), std::greater<>());
+                top.clear();
+                for (uint64_t i = 0; i < kBm25LadderBlocks; ++i) {
+                    const uint64_t lo = begin + blocks[i].second * uint64_t(kBm25BlockSize);
+                    const uint64_t hi = std::min(end, lo + uint64_t(kBm25BlockSize));
+                    top.insert(top.end(), impacts + lo, impacts + hi);
+                }
+            }
+            const uint64_t df = top.size();
             // The ranks 2^j from the largest down: each selection leaves the larger values in
             // front of its rank, so the next one only searches that prefix (O(df) in all).
             float* out = ladder + uint64_t(slot[t]) * kBm25LadderLevels;

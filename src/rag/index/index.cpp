@@ -40,10 +40,11 @@ void InvertedIndex::Impl::build_pruning_aids() {
     bm25_compute_presence(offsets, docs, n_terms, n_docs, presence_slot.data(),
                           presence_bits.data(), presence_rank.data());
     ladder_slot.assign(size_t(n_terms), kBm25NoPresence);
-    const uint64_t ladders =
-        bm25_compute_ladders(offsets, impacts, n_terms, ladder_slot.data(), nullptr);
+    const uint64_t ladders = bm25_compute_ladders(offsets, impacts, block_offsets, block_max,
+                                                  n_terms, ladder_slot.data(), nullptr);
     ladder = Buffer<float>(ladders * kBm25LadderLevels);
-    bm25_compute_ladders(offsets, impacts, n_terms, ladder_slot.data(), ladder.data());
+    bm25_compute_ladders(offsets, impacts, block_offsets, block_max, n_terms, ladder_slot.data(),
+                         ladder.data());
 }
 
 const void* InvertedIndex::Impl::section_data(Section s) const {
