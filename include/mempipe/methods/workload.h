@@ -23,10 +23,10 @@
 namespace mempipe {
 
 struct WorkloadOptions {
-    std::string method;   // a name from workload_methods()
-    int64_t tokens = 0;   // memory size N (context tokens, corpus documents…); 0 = paper default
-    int batch = 1;        // concurrent requests sharing the weights
-    std::string model;    // model config name; empty = the paper's model for this method
+    std::string method;  // a name from workload_methods()
+    int64_t tokens = 0;  // memory size N (context tokens, corpus documents…); 0 = paper default
+    int batch = 1;       // concurrent requests sharing the weights
+    std::string model;   // model config name; empty = the paper's model for this method
 };
 
 struct Workload {

@@ -168,7 +168,14 @@ FpgaEstimate estimate(const Shape& s, const FpgaConfig& c, const FusedParams& p)
     MEMPIPE_CHECK_ARG(why.empty() || why.find("HBM") != std::string::npos, "fpga dsa estimate: {}",
                       why);
     const double n = double(s.n_keys), k = double(s.k);
-    return model(s, c, p, expected_top_k_insertions(n, k) - std::min(n, k));
+    const double ins = expected_top_k_insertions(n, k) - std::min(n, k);
+    if (s.sequences <= 1) return model(s, c, p, ins);
+    FpgaConfig share = c;
+    share.onchip_usable_fraction /= double(s.sequences);
+    share.hbm.capacity_bytes /= double(s.sequences);
+    FpgaEstimate e = model(s, share, p, ins);
+    repeat_estimate(e, double(s.sequences), c);
+    return e;
 }
 
 FpgaEstimate run(const uint8_t* q8, const float* weights, const IndexKeysView& keys, int64_t batch,

@@ -5,8 +5,28 @@
 #include <cmath>
 
 #include "mempipe/core/error.h"
+#include "mempipe/node/hardware.h"
 
 namespace mempipe::fpga {
+namespace {
+
+// source: memory_fpga.md B4 — an HLS m_axi kernel port is at most 512 bit = 64 B per cycle.
+constexpr double kMaxKernelPortBytes = 64.0;
+// source: AMD UG573 — BRAM read latency 2 cycles with the output register (DO_REG); URAM 3
+// cycles (cascaded output pipeline).
+constexpr double kBramLatencyCycles = 2, kUramLatencyCycles = 3;
+// Assumption: HBM read latency ~250 ns at 250 MHz (order of published HBM latencies); it only
+// adds to a loader's fill/drain.
+constexpr double kHbmLatencyCycles = 64;
+// source: paper §5.3 — "The BRAM and URAM can store 40MB of data in total for U55C": 40 MB of the
+// U55C's 2016 BRAM36 × 4608 B + 960 URAM × 36864 B. Used for every FPGA profile (no other card's
+// figure is published).
+constexpr double kOnchipUsableFraction = 40e6 / (2016.0 * 4608.0 + 960.0 * 36864.0);
+// Design choice (docs/fpga.md): the main engine of a design takes half the DSPs; the rest goes to
+// reduction, selection, softmax units and the shell.
+constexpr double kEngineDspFraction = 0.5;
+
+}  // namespace
 
 std::string_view mem_tier_name(MemTier t) {
     switch (t) {
@@ -79,29 +99,80 @@ FpgaConfig u55c_config(double clock_hz) {
     // source: memory_fpga.md B1 — 2016 BRAM36 blocks (HeteroLLM u55c.json) × 36 Kib = 4608 B;
     // one 72-bit read port per block in simple dual-port mode (AMD UG573) = 9 B/cycle/port;
     // read latency 2 cycles with the output register (UG573 DO_REG).
-    c.bram = {2016.0 * 4608.0, 2016, 9.0, 1.0, 2, 9.0};
+    c.bram = {2016.0 * 4608.0, 2016, 9.0, 1.0, kBramLatencyCycles, 9.0};
     // source: memory_fpga.md B1 — 960 URAM288 blocks × 288 Kib = 36864 B; 2 ports × 72 bit per
     // block (UG949 "Mapping Memories to UltraRAM") = 1920 ports × 9 B/cycle; read latency 3
     // cycles (cascaded output pipeline, UG573).
-    c.uram = {960.0 * 36864.0, 1920, 9.0, 1.0, 3, 9.0};
+    c.uram = {960.0 * 36864.0, 1920, 9.0, 1.0, kUramLatencyCycles, 9.0};
     // source: memory_fpga.md B1 — HBM2 16 GiB, 32 pseudo-channels × 14.375 GB/s (UG1393 "HBM
     // Configuration and Use"); a kernel port is at most 512 bit = 64 B/cycle (B4), so a port
     // moves min(64, 14.375e9 / clock) B/cycle; sustained efficiency 0.85 (HeteroLLM bw_scale,
     // 391 GB/s of 460). Random access: one 256-bit HBM AXI beat = 32 B per access (B1: the HBM
     // ports are 256 bit). Latency 64 cycles: an assumption of ~250 ns at 250 MHz (order of
     // published HBM latencies; it only adds to fill/drain).
-    c.hbm = {16.0 * 1024 * 1024 * 1024, 32, std::min(64.0, 14.375e9 / clock_hz), 0.85, 64, 32.0};
+    const double hbm_port_bytes = std::min(kMaxKernelPortBytes, 14.375e9 / clock_hz);
+    c.hbm = {16.0 * 1024 * 1024 * 1024, 32, hbm_port_bytes, 0.85, kHbmLatencyCycles, 32.0};
     // source: paper §5.3 — "The BRAM and URAM can store 40MB of data in total for U55C".
-    c.onchip_usable_fraction = 40e6 / c.onchip_bytes();
+    c.onchip_usable_fraction = kOnchipUsableFraction;
     // source: memory_fpga.md B1 — 9024 DSP48E2, 1,303,680 LUTs (U55C).
     c.dsp = 9024;
     c.lut = 1303680;
     // source: memory_fpga.md "Transfer-cost model" — per-launch overhead of an XRT kernel, order of
     // 10 µs.
     c.launch_overhead_s = 10e-6;
-    // Design choice (docs/fpga.md): the main engine of a design takes half the DSPs; the rest goes
-    // to reduction, selection, softmax units and the shell.
-    c.engine_dsp_fraction = 0.5;
+    c.engine_dsp_fraction = kEngineDspFraction;
+    return c;
+}
+
+namespace {
+
+// An on-chip tier of the profile as a TierConfig (empty when the profile has none).
+TierConfig onchip_tier(const DeviceProfile& p, std::string_view name, double latency) {
+    const MemoryTier* t = p.tier(name);
+    if (!t) return {0, 1, 9.0, 1.0, latency, 9.0};
+    const double port_bytes = t->port_width_bits > 0 ? t->port_width_bits / 8 : 9.0;
+    const int64_t ports =
+        t->ports > 0 ? t->ports
+                     : int64_t(std::ceil(t->bandwidth_bytes_per_s / (p.clock_hz * port_bytes)));
+    return {t->capacity_bytes, std::max<int64_t>(1, ports), port_bytes, 1.0, latency, port_bytes};
+}
+
+}  // namespace
+
+FpgaConfig fpga_config_from_profile(const DeviceProfile& p) {
+    MEMPIPE_CHECK_ARG(p.kind == HardwareKind::Fpga,
+                      "fpga_config_from_profile: profile '{}' is a {}, not an fpga", p.name,
+                      hardware_kind_name(p.kind));
+    FpgaConfig c;
+    c.name = p.name;
+    c.clock_hz = p.clock_hz;
+    c.bram = onchip_tier(p, "bram", kBramLatencyCycles);
+    c.uram = onchip_tier(p, "uram", kUramLatencyCycles);
+    const MemoryTier& m = p.main_memory();
+    const int64_t ports =
+        m.ports > 0 ? m.ports
+                    : int64_t(std::ceil(m.bandwidth_bytes_per_s /
+                                        (p.clock_hz * kMaxKernelPortBytes) * (1 - 1e-12)));
+    const double per_port =
+        m.bandwidth_bytes_per_s / (double(std::max<int64_t>(1, ports)) * p.clock_hz);
+    c.hbm = {m.capacity_bytes,
+             std::max<int64_t>(1, ports),
+             std::min(kMaxKernelPortBytes, per_port),
+             p.efficiency.regular,
+             kHbmLatencyCycles,
+             m.port_width_bits > 0 ? m.port_width_bits / 8 : 32.0};
+    c.onchip_usable_fraction = kOnchipUsableFraction;
+    auto resource = [&](const char* k) {
+        auto it = p.resources.find(k);
+        return it == p.resources.end() ? 0.0 : it->second;
+    };
+    // A profile without a DSP count: from its f32 peak at 3 DSPs per fp32 FMA (2 FLOP per cycle).
+    const double dsp = resource("dsp") > 0 ? resource("dsp") : 1.5 * p.peak("f32") / p.clock_hz;
+    c.dsp = std::max<int64_t>(1, int64_t(std::llround(dsp)));
+    c.lut = int64_t(std::llround(resource("lut")));
+    c.launch_overhead_s = p.launch_overhead_s;
+    c.engine_dsp_fraction = kEngineDspFraction;
+    check_fpga_config(c);
     return c;
 }
 

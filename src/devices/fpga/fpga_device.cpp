@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 #include "mempipe/core/error.h"
 
@@ -60,7 +61,26 @@ MacType mac_type_of(DType t) {
     }
 }
 
+// The design shape a node carries in OpNode::shape: a DesignShape, or one of its alternatives
+// (dsa::Shape, …) stored directly.
+template <size_t I = 0>
+std::optional<DesignShape> shape_alternative(const std::any& a) {
+    if constexpr (I == std::variant_size_v<DesignShape>) {
+        return std::nullopt;
+    } else {
+        using T = std::variant_alternative_t<I, DesignShape>;
+        if (const T* s = std::any_cast<T>(&a)) return DesignShape(*s);
+        return shape_alternative<I + 1>(a);
+    }
+}
+
 }  // namespace
+
+std::optional<DesignShape> node_design_shape(const OpNode& node) {
+    if (!node.shape.has_value()) return std::nullopt;
+    if (const DesignShape* s = std::any_cast<DesignShape>(&node.shape)) return *s;
+    return shape_alternative(node.shape);
+}
 
 std::string_view design_name(const DesignShape& s) {
     return std::visit(Overload{[](const dsa::Shape&) { return "dsa_indexer"; },
@@ -151,20 +171,26 @@ CostEstimate FpgaDevice::estimate_cost(const OpCost& cost) const {
 bool FpgaDevice::supports(const OpNode& node) const {
     if (auto it = bindings_.find(node.name); it != bindings_.end())
         return unsupported_design_reason(it->second.shape, config_).empty();
+    if (std::optional<DesignShape> s = node_design_shape(node))
+        return unsupported_design_reason(*s, config_).empty();
     return has_design(node.op) && estimate_cost(node.cost).fits;
 }
 
-CostEstimate FpgaDevice::estimate(const OpNode& node) const {
-    if (auto it = bindings_.find(node.name); it != bindings_.end()) {
-        const std::string why = unsupported_design_reason(it->second.shape, config_);
-        if (!why.empty() && why.find("HBM") == std::string::npos) {
-            CostEstimate c;
-            c.fits = false;
-            c.why = fmt::format("fpga {}: {}", design_name(it->second.shape), why);
-            return c;
-        }
-        return to_cost_estimate(estimate_design(it->second.shape, config_));
+CostEstimate FpgaDevice::estimate_shape(const DesignShape& shape) const {
+    const std::string why = unsupported_design_reason(shape, config_);
+    if (!why.empty() && why.find("HBM") == std::string::npos) {
+        CostEstimate c;
+        c.fits = false;
+        c.why = fmt::format("fpga {}: {}", design_name(shape), why);
+        return c;
     }
+    return to_cost_estimate(estimate_design(shape, config_));
+}
+
+CostEstimate FpgaDevice::estimate(const OpNode& node) const {
+    if (auto it = bindings_.find(node.name); it != bindings_.end())
+        return estimate_shape(it->second.shape);
+    if (std::optional<DesignShape> s = node_design_shape(node)) return estimate_shape(*s);
     if (!has_design(node.op)) return {};
     return estimate_cost(node.cost);
 }

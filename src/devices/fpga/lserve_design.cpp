@@ -136,7 +136,14 @@ FpgaEstimate estimate(const Shape& s, const FpgaConfig& c, const FusedParams& p)
     MEMPIPE_CHECK_ARG(why.empty() || why.find("HBM") != std::string::npos,
                       "fpga lserve estimate: {}", why);
     const double n = double(lserve_pages(s.history, s.page) - 1), k = double(s.page.width() - 1);
-    return model(s, c, p, expected_top_k_insertions(n, k) - std::min(n, k));
+    const double ins = expected_top_k_insertions(n, k) - std::min(n, k);
+    if (s.sequences <= 1) return model(s, c, p, ins);
+    FpgaConfig share = c;
+    share.onchip_usable_fraction /= double(s.sequences);
+    share.hbm.capacity_bytes /= double(s.sequences);
+    FpgaEstimate e = model(s, share, p, ins);
+    repeat_estimate(e, double(s.sequences), c);
+    return e;
 }
 
 FpgaEstimate run(const float* q, const uint16_t* stats, int64_t capacity, int64_t history,

@@ -151,7 +151,13 @@ FpgaEstimate estimate(const Shape& s, const FpgaConfig& c, const FusedParams& p)
                       why);
     const double n = double(s.n_blocks), k = double(std::max<int64_t>(s.select.budget_blocks, 0));
     const double ins = expected_top_k_insertions(n, k) - std::min(n, k);
-    return model(s, c, p, ins, std::min(n, k + 2));
+    if (s.sequences <= 1) return model(s, c, p, ins, std::min(n, k + 2));
+    FpgaConfig share = c;
+    share.onchip_usable_fraction /= double(s.sequences);
+    share.hbm.capacity_bytes /= double(s.sequences);
+    FpgaEstimate e = model(s, share, p, ins, std::min(n, k + 2));
+    repeat_estimate(e, double(s.sequences), c);
+    return e;
 }
 
 FpgaEstimate run(const float* q_nope, const uint16_t* k_comp, int64_t n_blocks,

@@ -6,13 +6,17 @@
 // B / (p · bytes_per_cycle_per_port · efficiency) cycles (cycle_model.h). Capacities are raw
 // silicon; `onchip_usable_fraction` is the part of BRAM + URAM a design can fill with data.
 // Every constant of `u55c_config()` carries its source in src/devices/fpga/fpga_config.cpp and in
-// docs/fpga.md. Hardware profiles (hardware/*.json) will be mapped onto this struct by the node
-// layer; nothing here reads files.
+// docs/fpga.md. `fpga_config_from_profile` maps an FPGA hardware profile (node/hardware.h) onto
+// this struct; nothing here reads files.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+namespace mempipe {
+struct DeviceProfile;
+}
 
 namespace mempipe::fpga {
 
@@ -56,7 +60,28 @@ struct FpgaConfig {
 };
 
 // The AMD Alveo U55C at the given kernel clock (default 250 MHz, the authors' model clock).
+// Agrees with hardware/devices/u55c.json through fpga_config_from_profile (a test checks it).
 FpgaConfig u55c_config(double clock_hz = 250e6);
+
+// The configuration of an FPGA hardware profile (kind "fpga"):
+//   clock, launch overhead, DSP and LUT counts       the profile's values;
+//   bram / uram                                       its tiers of those names (absent: empty),
+//                                                     bytes per cycle per port = port width / 8
+//                                                     (72 bit when not given), ports = given or
+//                                                     ceil(bandwidth / (clock · port bytes));
+//                                                     efficiency 1, read latency 2 / 3 cycles,
+//                                                     random access one port beat;
+//   hbm                                               its Main tier (whatever its name): ports as
+//                                                     given or enough 64-B kernel ports for its
+//                                                     bandwidth, bytes per cycle per port =
+//                                                     min(64, bandwidth / (ports · clock)),
+//                                                     efficiency = the profile's regular
+//                                                     efficiency, random access = port width / 8
+//                                                     (32 B when not given), latency 64 cycles;
+//   onchip_usable_fraction, engine_dsp_fraction       the U55C's (paper §5.3: 40 MB of its BRAM +
+//                                                     URAM; half the DSPs for the main engine).
+// Secondary tiers (V80 DDR) are not modelled by the designs. Usage error for a non-FPGA profile.
+FpgaConfig fpga_config_from_profile(const DeviceProfile& profile);
 
 // Usage error unless every field is usable (positive clock, capacities, ports, bandwidths, …).
 void check_fpga_config(const FpgaConfig& c);

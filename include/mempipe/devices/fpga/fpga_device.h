@@ -1,11 +1,13 @@
 // The FPGA device: the dataflow emulator behind the Device interface (devices/device.h).
 //
-// Graph nodes carry an op name and a cost signature but not their shapes, so a node is costed in
-// one of two ways:
+// A node is costed in one of three ways (the first that applies):
 //   * bound: `bind(node_name, {shape, run})` attaches the design's shape (and, to execute, a
 //     closure that calls the design's `run` on the node's data). `estimate` then evaluates the
 //     design's cycle model, `supports` asks the design whether the shape fits (list capacities,
 //     HBM capacity), and `run` executes the emulation (outputs bit-exact with the op's reference).
+//   * shaped: the node carries its design shape in `OpNode::shape` (a DesignShape, or one of its
+//     alternatives such as dsa::Shape): `estimate` and `supports` use the design's cycle model as
+//     for a bound node (cost-only graphs, the planner); such a node cannot run (no data).
 //   * unbound, for ops with a design (`has_design`): a streaming estimate from the cost signature
 //     alone — the op's reads placed over BRAM, URAM and HBM (lower bytes first), compute at the
 //     engine's lanes for the cost's dtype, the slower of the two, plus the launch overhead. Such a
@@ -15,6 +17,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -37,6 +40,10 @@ std::string_view design_name(const DesignShape& s);
 FpgaEstimate estimate_design(const DesignShape& s, const FpgaConfig& c);
 std::string unsupported_design_reason(const DesignShape& s, const FpgaConfig& c);
 
+// The design shape a node carries in OpNode::shape (a DesignShape or one of its alternatives);
+// nullopt when it carries none (or something else).
+std::optional<DesignShape> node_design_shape(const OpNode& node);
+
 struct FpgaBinding {
     DesignShape shape;
     std::function<void()> run;  // executes the design on the node's data (may be empty)
@@ -58,6 +65,9 @@ class FpgaDevice final : public Device {
     static bool has_design(std::string_view op);
     // The cost-signature estimate used for unbound nodes.
     CostEstimate estimate_cost(const OpCost& cost) const;
+    // The design's estimate for a shape (bound and shaped nodes): not fitting when the design
+    // cannot take the shape, with the reason.
+    CostEstimate estimate_shape(const DesignShape& shape) const;
 
     const FpgaConfig& config() const { return config_; }
     const std::string& id() const { return id_; }

@@ -48,6 +48,9 @@ struct Shape {
     int64_t heads = kDsaHeads;
     int64_t n_keys = 0;  // L, cached keys
     int64_t k = kDsaTopK;
+    int64_t sequences = 1;  // estimate only: independent sequences (each `batch` rows over its own
+                            // L keys) scored one after another, each holding its keys in an
+                            // equal share of the on-chip and HBM capacity (run scores one)
 };
 // "" when the design runs the shape on `c`, else why not (list capacity, heads, HBM capacity).
 std::string unsupported_reason(const Shape& s, const FpgaConfig& c);
@@ -67,6 +70,9 @@ struct Shape {
     SeerGateShape gate;
     int64_t n_blocks = 0;
     SeerSelectParams select;
+    int64_t sequences = 1;  // estimate only: sequences gated one after another, each holding
+                            // its own k_comp store in an equal share of the on-chip and HBM
+                            // capacity (run gates one)
 };
 std::string unsupported_reason(const Shape& s, const FpgaConfig& c);
 FpgaEstimate estimate(const Shape& s, const FpgaConfig& c, const FusedParams& p = {});
@@ -86,6 +92,9 @@ struct Shape {
     LservePageShape page;
     int64_t history = 0;           // earlier tokens; the cache holds history + 1
     int64_t active_kv_heads = -1;  // KV heads not masked out (−1: all)
+    // estimate only: sequences selected one after another, each holding its own statistics in an
+    // equal share of the on-chip and HBM capacity (run selects one)
+    int64_t sequences = 1;
 };
 std::string unsupported_reason(const Shape& s, const FpgaConfig& c);
 FpgaEstimate estimate(const Shape& s, const FpgaConfig& c, const FusedParams& p = {});
