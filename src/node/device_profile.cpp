@@ -18,6 +18,9 @@ constexpr std::string_view kTierNames[] = {"hbm", "dram", "ddr", "bram", "uram",
                                            "l1",  "l2",   "l3",  "lds",  "smem", "sram"};
 constexpr std::string_view kComputeTypes[] = {"f32", "bf16", "f16", "fp8", "int8", "int4"};
 constexpr std::string_view kResources[] = {"lut", "ff", "dsp", "bram36", "uram"};
+constexpr std::string_view kDesignParams[] = {"dsa.ip_lanes",    "dsa.hbm_ports",
+                                              "seer.ip_lanes",   "seer.hbm_ports",
+                                              "lserve.ip_lanes", "lserve.hbm_ports"};
 
 template <size_t N>
 bool one_of(std::string_view s, const std::string_view (&set)[N]) {
@@ -69,6 +72,36 @@ MemoryTier parse_tier(const JsonReader& r, std::vector<ConstantSource>& log) {
         t.port_width_bits = r.at("port_width_bits").sourced(Range::Positive, log);
     if (r.has("note")) r.at("note").string();
     return t;
+}
+
+// The baseline software's model ("software": {...}), see SoftwareModel.
+SoftwareModel parse_software(const JsonReader& r, const DeviceProfile& p,
+                             std::vector<ConstantSource>& log) {
+    r.allow_only({"description", "memory_op_overhead_s", "efficiency", "unsupported_ops"});
+    SoftwareModel s;
+    s.present = true;
+    s.description = r.at("description").string();
+    s.memory_op_overhead_s = r.at("memory_op_overhead_s").sourced(Range::NonNegative, log);
+    s.efficiency = p.efficiency;
+    if (r.has("efficiency")) {
+        JsonReader eff = r.at("efficiency");
+        eff.allow_only({"regular", "irregular", "data_dependent"});
+        if (eff.has("regular"))
+            s.efficiency.regular = eff.at("regular").sourced(Range::Fraction, log);
+        if (eff.has("irregular"))
+            s.efficiency.irregular = eff.at("irregular").sourced(Range::Fraction, log);
+        if (eff.has("data_dependent"))
+            s.efficiency.data_dependent = eff.at("data_dependent").sourced(Range::Fraction, log);
+    }
+    if (r.has("unsupported_ops")) {
+        JsonReader u = r.at("unsupported_ops");
+        u.allow_only({"ops", "source"});
+        JsonReader ops = u.at("ops");
+        for (size_t i = 0; i < ops.array_size(); ++i)
+            s.unsupported_ops.push_back(ops.at(i).string());
+        u.at("source").string();
+    }
+    return s;
 }
 
 }  // namespace
@@ -174,7 +207,7 @@ DeviceProfile load_device_profile(const std::string& path) {
     JsonReader r(doc, path);
     r.allow_only({"name", "description", "kind", "clock_hz", "memory", "peak_ops_per_s",
                   "launch_overhead_s", "idle_power_w", "active_power_w", "max_power_w",
-                  "efficiency", "resources", "notes"});
+                  "efficiency", "resources", "design_params", "software", "notes"});
     DeviceProfile p;
     p.file = path;
     auto& log = p.constants;
@@ -238,8 +271,31 @@ DeviceProfile load_device_profile(const std::string& path) {
     } else if (r.has("resources")) {
         r.at("resources").fail("only FPGA profiles have resources");
     }
+    if (r.has("design_params")) {
+        JsonReader dp = r.at("design_params");
+        if (p.kind != HardwareKind::Fpga) dp.fail("only FPGA profiles have design parameters");
+        for (const std::string& k : dp.keys()) {
+            if (!one_of(k, kDesignParams))
+                dp.at(k).fail("unknown design parameter; expected one of: " + join(kDesignParams));
+            JsonReader v = dp.at(k);
+            const double x = v.sourced(Range::Positive, log);
+            if (x != std::floor(x) || x > 1e7) v.fail("expected a whole number");
+            p.design_params[k] = x;
+        }
+    }
+    if (r.has("software")) p.software = parse_software(r.at("software"), p, log);
     if (r.has("notes")) r.at("notes").string();
     return p;
+}
+
+bool SoftwareModel::supports(std::string_view op) const {
+    return std::find(unsupported_ops.begin(), unsupported_ops.end(), op) == unsupported_ops.end();
+}
+
+HardwareNode roofline_only(HardwareNode node) {
+    node.host.profile.software = {};
+    for (NodeDevice& d : node.devices) d.profile.software = {};
+    return node;
 }
 
 }  // namespace mempipe

@@ -290,7 +290,7 @@ UnitCost Model::cost_with(int c, int s, const std::vector<double>& used) const {
             for (size_t q = 0; q < sl.pool_tier.size(); ++q)
                 budget[size_t(sl.pool_tier[q])] = std::max(0.0, sl.pool_capacity[q] - used[q]);
         }
-        e = dev.estimate(op.cost, budget);
+        e = dev.estimate(op, budget);
     }
     UnitCost u;
     u.reason = e.why;

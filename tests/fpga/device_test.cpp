@@ -185,3 +185,24 @@ TEST(DesignModels, EstimatesAgreeWithRunOnDataIndependentStages) {
 
 }  // namespace
 }  // namespace mempipe::fpga
+
+// Design parameters (FpgaConfig::design_params, the u55c profile's `design_params`): the fused
+// designs use them, and an engine wider than the device's DSPs or HBM ports is rejected.
+TEST(FpgaDevice, DesignParamsSetTheAuthorsParallelismWithinTheResources) {
+    using namespace mempipe::fpga;
+    FpgaConfig c = u55c_config();
+    const dsa::Shape s{1, 64, 1 << 20, 2048};
+    const double def = estimate_design(DesignShape(s), c).seconds;
+    c.design_params["dsa.ip_lanes"] = 2048;  // half the default 4096 fp8 lanes (9024 DSPs / 2)
+    check_fpga_config(c);
+    const double authors = estimate_design(DesignShape(s), c).seconds;
+    // Compute-bound on the engine: 64 × 128 MACs per key at 2048 lanes = 4 cycles per key, twice
+    // the default's 2; 1M keys dominate fill and launch, so the time nearly doubles.
+    EXPECT_NEAR(authors / def, 2.0, 0.01) << def << " " << authors;
+    EXPECT_NEAR(authors, 4.0 * double(1 << 20) / 250e6, 0.02 * authors);
+    c.design_params["dsa.ip_lanes"] = 16384;  // 16384 fp8 MACs = 16384 DSPs > 9024
+    EXPECT_THROW(check_fpga_config(c), mempipe::Error);
+    c.design_params["dsa.ip_lanes"] = 2048;
+    c.design_params["lserve.hbm_ports"] = 64;  // the U55C has 32 pseudo-channels
+    EXPECT_THROW(check_fpga_config(c), mempipe::Error);
+}

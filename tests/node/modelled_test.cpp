@@ -1,8 +1,8 @@
 // The modelled device's roofline against hand-computed values on toy profiles: memory-bound
-// GEMV, compute-bound GEMM, batch reuse, launch overhead, on-chip placement and spill, refusal,
-// energy. Toy GPU: HBM 100 GB/s, f32 1 TFLOP/s, bf16 4 TFLOP/s, launch 10 µs, 10/50/100 W,
-// efficiency 0.5 / 0.25 / 0.2. Toy FPGA: URAM 1 MB at 1 TB/s on chip, HBM 1 GB at 100 GB/s,
-// f32 100 GFLOP/s, no launch overhead, 20/30/40 W, efficiency 1.
+// GEMV, compute-bound GEMM, batch reuse, launch overhead, on-chip placement, spill and streaming,
+// resident-state refusal, the software model, energy. Toy GPU: HBM 100 GB/s, f32 1 TFLOP/s, bf16 4
+// TFLOP/s, launch 10 µs, 10/50/100 W, efficiency 0.5 / 0.25 / 0.2. Toy FPGA: URAM 1 MB at 1 TB/s on
+// chip, HBM 1 GB at 100 GB/s, f32 100 GFLOP/s, no launch overhead, 20/30/40 W, efficiency 1.
 #include <gtest/gtest.h>
 
 #include "mempipe/core/error.h"
@@ -131,7 +131,7 @@ TEST(Modelled, LaunchOverheadDominatesTinyOps) {
     expect_close(t.gpu.estimate(empty).seconds, 1e-5);  // a launch still costs its overhead
 }
 
-TEST(Modelled, OnChipTiersFirstThenSpillThenRefuse) {
+TEST(Modelled, OnChipTiersFirstThenSpillThenStream) {
     Toys t;
     OpCost c;
     c.bytes_read = 3e6;  // 1 MB fits in URAM, 2 MB spill to HBM
@@ -150,12 +150,82 @@ TEST(Modelled, OnChipTiersFirstThenSpillThenRefuse) {
     OpCost g;
     g.bytes_read = 5e5;
     expect_close(t.gpu.estimate(g).seconds, 5e5 / 1e11 / 0.5 + 1e-5);
-    // More than all the memory: refused.
+    // Reads beyond all the memory (1 MB URAM + 1 GB HBM) are streamed through HBM, not refused:
+    // 1 MB at 1 TB/s + 1 GB at 100 GB/s + the 0.999 GB beyond it, again at 100 GB/s.
     c.bytes_read = 2e9;
     CostEstimate big = t.fpga.estimate(c);
-    EXPECT_FALSE(big.fits);
-    EXPECT_LT(big.seconds, 0);
-    EXPECT_NE(big.why.find("does not fit"), std::string::npos) << big.why;
+    EXPECT_TRUE(big.fits);
+    expect_close(big.seconds, 1e6 / 1e12 + 1e9 / 1e11 + (2e9 - 1e9 - 1e6) / 1e11);
+    EXPECT_NE(big.why.find("streamed through hbm"), std::string::npos) << big.why;
+}
+
+// Only resident data must fit: a node whose state exceeds the device's memory is refused, one
+// whose streamed input does is costed.
+TEST(Modelled, OnlyResidentStateMustFit) {
+    Toys t;
+    OpNode n;
+    n.name = "scan";
+    n.op = "top_k";
+    n.cost.bytes_read = 5e9;  // 5 GB streamed through the toy GPU's 1 GB HBM
+    EXPECT_TRUE(t.gpu.supports(n));
+    expect_close(t.gpu.estimate(n).seconds, 5e9 / 1e11 / 0.5 + 1e-5);
+    EXPECT_DOUBLE_EQ(t.gpu.resident_capacity_bytes(), 1e9);  // the L2 cache does not count
+    n.state_bytes = 1e9;                                     // exactly fits
+    EXPECT_TRUE(t.gpu.supports(n));
+    n.state_bytes = 1.5e9;
+    EXPECT_FALSE(t.gpu.supports(n));
+    CostEstimate e = t.gpu.estimate(n);
+    EXPECT_FALSE(e.fits);
+    EXPECT_LT(e.seconds, 0);
+    EXPECT_NE(e.why.find("resident state"), std::string::npos) << e.why;
+}
+
+// The software model (SoftwareModel): for memory-processing steps, the per-op overhead replaces
+// the launch overhead and the software's efficiency the profile's; model steps stay on the
+// roofline; ops without a kernel are refused; roofline_only removes it.
+TEST(Modelled, SoftwareModelForMemorySteps) {
+    ToyHardware hw;
+    Json g = mempipe::testing::toy_gpu();
+    g["software"] = {{"description", "toy framework"},
+                     {"memory_op_overhead_s", mempipe::testing::sourced(4e-5)},
+                     {"efficiency", {{"data_dependent", mempipe::testing::sourced(0.01)}}},
+                     {"unsupported_ops", {{"ops", {"bm25_scores"}}, {"source", "toy"}}}};
+    hw.write("devices", "toygpu", g);
+    const DeviceProfile p = load_device_profile(hw.path("devices", "toygpu"));
+    ASSERT_TRUE(p.software.present);
+    EXPECT_DOUBLE_EQ(p.software.efficiency.regular, 0.5);  // not given: the profile's
+    EXPECT_DOUBLE_EQ(p.software.efficiency.data_dependent, 0.01);
+    ModelledDevice d(p);
+    OpNode n;
+    n.name = "select";
+    n.op = "top_k";
+    n.step = PipelineStep::Retrieval;
+    n.cost.bytes_read = 1e6;
+    n.cost.pattern = AccessPattern::DataDependent;
+    // 1 MB at 100 GB/s = 10 µs, ÷ 0.01 = 1 ms, + 40 µs overhead.
+    expect_close(d.estimate(n).seconds, 1e6 / 1e11 / 0.01 + 4e-5);
+    EXPECT_NE(d.estimate(n).why.find("software model"), std::string::npos) << d.estimate(n).why;
+    // The same op as a model step, or as a bare cost: the roofline (÷ 0.2, + 10 µs launch).
+    n.step = PipelineStep::Model;
+    expect_close(d.estimate(n).seconds, 1e6 / 1e11 / 0.2 + 1e-5);
+    expect_close(d.estimate(n.cost).seconds, 1e6 / 1e11 / 0.2 + 1e-5);
+    // No kernel in the software for this op: refused, saying why.
+    n.op = "bm25_scores";
+    n.step = PipelineStep::Relevancy;
+    EXPECT_FALSE(d.supports(n));
+    EXPECT_NE(d.estimate(n).why.find("no kernel"), std::string::npos) << d.estimate(n).why;
+    // roofline_only strips it from every device of a node.
+    HardwareNode node;
+    node.host = {"host", p};
+    node.devices.push_back({"gpu", p});
+    const HardwareNode r = roofline_only(node);
+    EXPECT_FALSE(r.host.profile.software.present);
+    EXPECT_FALSE(r.devices[0].profile.software.present);
+    EXPECT_TRUE(ModelledDevice(r.devices[0].profile).supports(n));
+    // A software block with an unknown member is a load error naming it.
+    g["software"]["overhead"] = mempipe::testing::sourced(1);
+    hw.write("devices", "toygpu", g);
+    EXPECT_THROW(load_device_profile(hw.path("devices", "toygpu")), Error);
 }
 
 TEST(Modelled, EnergyArithmetic) {

@@ -33,6 +33,7 @@ Graph one_scan() {
     Graph g;
     OpNode s = mem_op("scan", "top_k", 4e6);
     s.step = PipelineStep::Retrieval;
+    s.state_bytes = 4e6;  // the scanned data is resident (an index): it must fit
     g.add(s);
     return g;
 }
@@ -61,7 +62,7 @@ TEST(PlannerBadInput, UnknownPinTargetNamesStepsAndNodes) {
 TEST(PlannerBadInput, PinOntoADeviceThatCannotRunTheNodeSaysWhy) {
     ToyHardware hw;
     ToyDevice b;
-    b.capacity = 1e6;  // the 4 MB scan does not fit
+    b.capacity = 1e6;  // the scan's 4 MB resident index does not fit
     const HardwareNode node = duo_node(hw, {}, b);
     PlanOptions o;
     o.pins["scan"] = "b";
@@ -85,7 +86,9 @@ TEST(PlannerBadInput, NodeThatRunsNowhere) {
     ToyHardware hw;
     const HardwareNode node = duo_node(hw);
     Graph g;
-    g.add(mem_op("huge", "top_k", 1e15));  // more than any device holds
+    OpNode huge = mem_op("huge", "top_k", 1e15);
+    huge.state_bytes = 1e15;  // a resident index larger than any device
+    g.add(huge);
     expect_usage([&] { place(g, node); }, {"huge", "can run on none", "a: does not fit"});
 }
 

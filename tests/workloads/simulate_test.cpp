@@ -73,7 +73,9 @@ TEST(Simulate, EveryMethodAndSizeSimulatesConsistently) {
 }
 
 // The GPU-only baseline places every unit on the node's GPU; RAG's baseline runs BM25 (BM25S) on
-// the host, as the paper's baseline does, and everything else on the GPU.
+// the host, as the paper's baseline does, and everything else on the GPU — except that small
+// retrieval-step units next to the host's BM25 (two-stage RAG's RRF fusion) may stay on the host,
+// whose per-op cost (5 µs) is below the GPU software's (21 µs, hardware/devices/mi210.json).
 TEST(Simulate, BaselineUsesOnlyTheGpuAndTheHostForBm25s) {
     const HardwareNode& node = paper_node();
     for (const char* m : {"dsa", "seer-threshold", "lserve", "hmt", "memagent", "lact"}) {
@@ -90,6 +92,10 @@ TEST(Simulate, BaselineUsesOnlyTheGpuAndTheHostForBm25s) {
         const SimulationRow r = simulate_workload(w, node);
         for (const Assignment& a : r.baseline.units) {
             const bool bm25 = a.name.find("bm25") != std::string::npos;
+            if (a.name == "rag.fuse") {
+                EXPECT_TRUE(a.device == "host" || a.device == "mi210") << a.device;
+                continue;
+            }
             EXPECT_EQ(a.device, bm25 ? "host" : "mi210") << m << " " << a.name;
         }
         // The heterogeneous system may use the host only because the baseline does.
@@ -195,6 +201,37 @@ TEST(Validate, BarsAreComputedFromTheStudy) {
     }
     EXPECT_GT(changed, 5);
     EXPECT_GT(boosted.memory_hits_with_fpga + fpga_rows, real.memory_hits_with_fpga);
+}
+
+// The measured-software model is computed, not quoted: DSA at 4K reproduces the anchor it was
+// derived from (App. C's 128 µs per layer: 5 memory ops × 21 µs + their data time), the roofline
+// column differs from it, and the validation report carries both columns and the fallback cases.
+TEST(Validate, SoftwareModelAndRooflineColumnsAreComputed) {
+    const HardwareNode& node = paper_node();
+    const Workload dsa = make_workload({"dsa", 4096, 1, ""});
+    const SimulationRow sw = simulate_workload(dsa, node);
+    const SimulationRow roof = simulate_workload(dsa, roofline_only(node));
+    const double per_layer = sw.baseline_memory_s / 61.0;  // 61 layers per token
+    EXPECT_NEAR(per_layer, 128e-6, 0.03 * 128e-6) << per_layer;
+    // The roofline differs by about 5 × (21 − 5) µs of overhead per layer (the roofline GPU may
+    // also run the fused scorer + top-k, the software may not).
+    const double diff = sw.baseline_memory_s - roof.baseline_memory_s;
+    EXPECT_GT(diff, 61 * 4 * 16e-6);
+    EXPECT_LT(diff, 61 * 6 * 16e-6);
+    // FS-RAG at 21M on the host: BM25S's 1596 ms (the anchor); the GPU software has no BM25.
+    const SimulationRow rag = simulate_workload(make_workload({"fs-rag", 21015324, 1, ""}), node);
+    EXPECT_NEAR(rag.baseline_memory_s, 1.596, 0.02 * 1.596);
+    for (const Assignment& a : rag.hetero.units)
+        if (a.name.find("bm25") != std::string::npos) EXPECT_NE(a.device, "mi210") << a.name;
+    const ValidationReport rep = validate(node);
+    EXPECT_NE(rep.gpu_model_section.find("roofline model"), std::string::npos);
+    EXPECT_NE(rep.gpu_model_section.find("measured-software model"), std::string::npos);
+    EXPECT_NE(rep.gpu_model_section.find("software.memory_op_overhead_s"), std::string::npos);
+    for (const char* c : {"dsa at 256K", "dsa at 2M", "lserve at 2M", "memagent at 128K, batch 4"})
+        EXPECT_NE(rep.fallback_section.find(c), std::string::npos) << c;
+    const std::string md = rep.to_markdown();
+    EXPECT_NE(md.find("The GPU baseline as software"), std::string::npos);
+    EXPECT_NE(md.find("Fallback evidence"), std::string::npos);
 }
 
 using testing::run_cli;

@@ -64,6 +64,21 @@ struct Efficiency {
     double of(AccessPattern p) const;
 };
 
+// The software the paper's baseline ran on a device, as opposed to the device's roofline: per
+// memory-processing op (a node of step Prepare, Relevancy or Retrieval) a framework overhead —
+// dispatch, kernel launches and host synchronisation of the catalogue op, which the real software
+// issues as several kernels — replacing `launch_overhead_s`, and that software's efficiency per
+// access pattern; ops it has no kernel for are refused. Optional ("software" in the JSON);
+// `present` false = roofline only. docs/hardware.md and docs/validation.md give the derivations.
+struct SoftwareModel {
+    bool present = false;
+    std::string description;          // "vLLM / TileLang / HIPified LServe kernels on ROCm 6.3"
+    double memory_op_overhead_s = 0;  // per memory-processing op
+    Efficiency efficiency;            // for memory-processing ops (defaults: the profile's)
+    std::vector<std::string> unsupported_ops;  // catalogue ops the software has no kernel for
+    bool supports(std::string_view op) const;
+};
+
 struct DeviceProfile {
     std::string name;         // file stem: "mi210"
     std::string description;  // "AMD Instinct MI210 (CDNA2, 64 GB HBM2e, PCIe 4.0 x16)"
@@ -81,6 +96,10 @@ struct DeviceProfile {
     Efficiency efficiency;
     // FPGA resource counts ("lut", "ff", "dsp", "bram36", "uram"); empty for GPUs and CPUs.
     std::map<std::string, double> resources;
+    // FPGA design parameters ("dsa.ip_lanes", "dsa.hbm_ports", "lserve.hbm_ports", …: the
+    // parallelism the authors built, fpga_config.h); empty for GPUs and CPUs.
+    std::map<std::string, double> design_params;
+    SoftwareModel software;                 // the baseline software's model (absent: roofline only)
     std::vector<ConstantSource> constants;  // every number of the file with its source
 
     const MemoryTier& main_memory() const;
@@ -203,6 +222,10 @@ std::vector<std::string> list_nodes(const std::string& hardware_dir);
 // checkout), else <prefix>/share/mempipe/hardware next to an installed executable, else walking
 // up from the working directory. Usage error saying what was searched when none is found.
 std::string find_hardware_dir(const std::string& explicit_dir = "");
+
+// The node with every device's software model removed: each device costed at its roofline (the
+// "GPU, roofline model" column of docs/validation.md).
+HardwareNode roofline_only(HardwareNode node);
 
 // The markdown table of every constant of every profile under `hardware_dir` (file, path, value,
 // source), as docs/hardware.md embeds it; a test keeps the two equal.

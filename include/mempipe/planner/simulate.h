@@ -118,6 +118,12 @@ struct ValidationReport {
     // Markdown: the fused designs at their default parallelism vs the parallelism of the
     // authors' released kernels, against the GPU (computed with the same models).
     std::string design_section;
+    // Markdown: the GPU baseline as a roofline vs as the measured-software model (App. C anchor),
+    // per method — baseline memory latency and memory speedup under each (modelled).
+    std::string gpu_model_section;
+    // Markdown: the planner's explanation of the memory units at 256K vs 2M tokens (DSA, LServe)
+    // and batch 1 vs 4 (MemAgent) — the fallbacks' evidence.
+    std::string fallback_section;
     double wall_seconds = 0;
     std::string to_markdown() const;  // docs/validation.md
     Json to_json() const;

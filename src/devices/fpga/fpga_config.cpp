@@ -172,11 +172,31 @@ FpgaConfig fpga_config_from_profile(const DeviceProfile& p) {
     c.lut = int64_t(std::llround(resource("lut")));
     c.launch_overhead_s = p.launch_overhead_s;
     c.engine_dsp_fraction = kEngineDspFraction;
+    c.design_params = p.design_params;
     check_fpga_config(c);
     return c;
 }
 
+double FpgaConfig::design_param(const std::string& key) const {
+    auto it = design_params.find(key);
+    return it == design_params.end() ? 0.0 : it->second;
+}
+
 void check_fpga_config(const FpgaConfig& c) {
+    // The fused designs' engines: DSA fp8 (int9 × int9, MacType::Fp8), SeerAttention-R and
+    // LServe f32 FMA lanes (fused_designs.h); HBM ports no more than the device has.
+    const std::pair<const char*, MacType> engines[] = {
+        {"dsa", MacType::Fp8}, {"seer", MacType::Fp32}, {"lserve", MacType::Fp32}};
+    for (const auto& [design, type] : engines) {
+        const double lanes = c.design_param(std::string(design) + ".ip_lanes");
+        MEMPIPE_CHECK_ARG(lanes * c.dsp_per_mac(type) <= double(c.dsp),
+                          "fpga config '{}': {}.ip_lanes {} needs {} DSPs but the device has {}",
+                          c.name, design, lanes, lanes * c.dsp_per_mac(type), c.dsp);
+        const double ports = c.design_param(std::string(design) + ".hbm_ports");
+        MEMPIPE_CHECK_ARG(ports <= double(c.hbm.ports),
+                          "fpga config '{}': {}.hbm_ports {} exceeds the device's {} HBM ports",
+                          c.name, design, ports, c.hbm.ports);
+    }
     MEMPIPE_CHECK_ARG(c.clock_hz > 0 && std::isfinite(c.clock_hz),
                       "fpga config '{}': clock_hz must be positive, got {}", c.name, c.clock_hz);
     for (MemTier t : {MemTier::Bram, MemTier::Uram, MemTier::Hbm}) {

@@ -93,15 +93,29 @@ std::string_view design_name(const DesignShape& s) {
                       s);
 }
 
+namespace {
+// The fused design's parameters from the config's design_params (absent: the defaults).
+FusedParams fused_params(const FpgaConfig& c, const std::string& design) {
+    FusedParams p;
+    p.ip_lanes = int64_t(c.design_param(design + ".ip_lanes"));
+    p.hbm_ports = int64_t(c.design_param(design + ".hbm_ports"));
+    return p;
+}
+}  // namespace
+
 FpgaEstimate estimate_design(const DesignShape& s, const FpgaConfig& c) {
-    return std::visit(Overload{[&](const dsa::Shape& x) { return dsa::estimate(x, c); },
-                               [&](const seer::Shape& x) { return seer::estimate(x, c); },
-                               [&](const lserve::Shape& x) { return lserve::estimate(x, c); },
-                               [&](const bm25::Shape& x) { return bm25::estimate(x, c); },
-                               [&](const dense::Shape& x) { return dense::estimate(x, c); },
-                               [&](const mac::Shape& x) { return mac::estimate(x, c); },
-                               [&](const memagent::Shape& x) { return memagent::estimate(x, c); }},
-                      s);
+    return std::visit(
+        Overload{
+            [&](const dsa::Shape& x) { return dsa::estimate(x, c, fused_params(c, "dsa")); },
+            [&](const seer::Shape& x) { return seer::estimate(x, c, fused_params(c, "seer")); },
+            [&](const lserve::Shape& x) {
+                return lserve::estimate(x, c, fused_params(c, "lserve"));
+            },
+            [&](const bm25::Shape& x) { return bm25::estimate(x, c); },
+            [&](const dense::Shape& x) { return dense::estimate(x, c); },
+            [&](const mac::Shape& x) { return mac::estimate(x, c); },
+            [&](const memagent::Shape& x) { return memagent::estimate(x, c); }},
+        s);
 }
 
 std::string unsupported_design_reason(const DesignShape& s, const FpgaConfig& c) {

@@ -49,7 +49,40 @@ DeviceInfo ModelledDevice::info() const {
 }
 
 bool ModelledDevice::supports(const OpNode& node) const {
-    return estimate(node.cost).seconds >= 0;
+    return estimate(node).seconds >= 0;
+}
+
+double ModelledDevice::resident_capacity_bytes() const {
+    double cap = 0;
+    for (const MemoryTier& t : profile_.memory)
+        if (t.role != TierRole::Cache) cap += t.capacity_bytes;
+    return cap;
+}
+
+bool ModelledDevice::uses_software_model(const OpNode& node) const {
+    return profile_.software.present && node.step != PipelineStep::Apply &&
+           node.step != PipelineStep::Model;
+}
+
+CostEstimate ModelledDevice::estimate(const OpNode& node, const TierBudget& budget) const {
+    const SoftwareModel& sw = profile_.software;
+    if (sw.present && !sw.supports(node.op)) {
+        CostEstimate e;
+        e.why = fmt::format("no kernel: the baseline software on {} ({}) has none for op '{}'", id_,
+                            sw.description, node.op);
+        return e;
+    }
+    const double cap = resident_capacity_bytes();
+    if (node.state_bytes > cap) {
+        CostEstimate e;
+        e.fits = false;
+        e.why = fmt::format("does not fit: its resident state is {} but {} holds {}",
+                            human_bytes(node.state_bytes), profile_.name, human_bytes(cap));
+        return e;
+    }
+    if (!uses_software_model(node)) return estimate(node.cost, budget);
+    return estimate_with(node.cost, budget, sw.memory_op_overhead_s, sw.efficiency,
+                         "software model");
 }
 
 void ModelledDevice::run(const OpNode& node) {
@@ -60,6 +93,12 @@ void ModelledDevice::run(const OpNode& node) {
 }
 
 CostEstimate ModelledDevice::estimate(const OpCost& c, const TierBudget& budget) const {
+    return estimate_with(c, budget, profile_.launch_overhead_s, profile_.efficiency, "roofline");
+}
+
+CostEstimate ModelledDevice::estimate_with(const OpCost& c, const TierBudget& budget,
+                                           double overhead_s, const Efficiency& efficiency,
+                                           const char* model) const {
     const DeviceProfile& p = profile_;
     MEMPIPE_CHECK_ARG(budget.empty() || budget.size() == p.memory.size(),
                       "estimate: the tier budget has {} entries, device '{}' has {} tiers",
@@ -92,11 +131,10 @@ CostEstimate ModelledDevice::estimate(const OpCost& c, const TierBudget& budget)
                               t.name, human_rate(t.bandwidth_bytes_per_s));
         left -= here;
     }
-    if (left > 0) {
-        e.fits = false;
-        e.why = fmt::format("does not fit: reads {} but {} holds {} less",
-                            human_bytes(c.bytes_read), p.name, human_bytes(left));
-        return e;
+    if (left > 0) {  // more than the device holds: streamed through main memory, not resident
+        t_mem += left / main.bandwidth_bytes_per_s;
+        placed += fmt::format("{}{} streamed through {} at {}", placed.empty() ? "" : " + ",
+                              human_bytes(left), main.name, human_rate(main.bandwidth_bytes_per_s));
     }
     t_mem += c.bytes_written / main.bandwidth_bytes_per_s;
     if (c.bytes_written > 0)
@@ -104,10 +142,10 @@ CostEstimate ModelledDevice::estimate(const OpCost& c, const TierBudget& budget)
                               human_bytes(c.bytes_written), main.name);
 
     const double t_comp = c.flops > 0 ? c.flops / peak : 0.0;
-    const double eff = p.efficiency.of(c.pattern);
+    const double eff = efficiency.of(c.pattern);
     const double t_kernel = std::max(t_mem, t_comp) / eff;
-    e.seconds = t_kernel + p.launch_overhead_s;
-    if (p.launch_overhead_s > t_kernel)
+    e.seconds = t_kernel + overhead_s;
+    if (overhead_s > t_kernel)
         e.bound = Bound::Launch;
     else
         e.bound = t_comp >= t_mem ? Bound::Compute : Bound::Memory;
@@ -117,12 +155,13 @@ CostEstimate ModelledDevice::estimate(const OpCost& c, const TierBudget& budget)
 
     const std::string pattern(access_pattern_name(c.pattern));
     e.why = fmt::format(
-        "{}-bound (modelled): memory {} [{}], compute {} ({:.3g} {} op at the {} peak {}); max "
-        "÷ {} efficiency {:.2f} = {}, + launch {} = {}; {:.3g} W → {:.3g} J",
-        bound_name(e.bound), human_seconds(t_mem), placed.empty() ? "nothing" : placed,
+        "{}-bound (modelled): {}: memory {} [{}], compute {} ({:.3g} {} op at the {} peak {}); "
+        "max ÷ {} efficiency {:.3g} = {}, + {} {} = {}; {:.3g} W → {:.3g} J",
+        bound_name(e.bound), model, human_seconds(t_mem), placed.empty() ? "nothing" : placed,
         human_seconds(t_comp), c.flops, dtype_name(c.compute_dtype), rate_type,
         node_detail::human_scaled(peak, "op/s"), pattern, eff, human_seconds(t_kernel),
-        human_seconds(p.launch_overhead_s), human_seconds(e.seconds), power, e.joules);
+        overhead_s == p.launch_overhead_s ? "launch" : "software op overhead",
+        human_seconds(overhead_s), human_seconds(e.seconds), power, e.joules);
     return e;
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,13 @@ struct FpgaConfig {
     int64_t lut = 0;
     double launch_overhead_s = 0;      // host → kernel start and completion (one kernel launch)
     double engine_dsp_fraction = 0.5;  // DSPs a design's main engine may use (rest: shell, glue)
+    // Design parameters of the fused designs as the authors built them ("dsa.ip_lanes",
+    // "dsa.hbm_ports", "seer.…", "lserve.…"; hardware profile `design_params`); a design
+    // without an entry uses its default (FusedParams{} = derived from this config).
+    // check_fpga_config rejects an engine that needs more DSPs than the device has.
+    std::map<std::string, double> design_params;
+    // The parameter's value, or 0 when absent.
+    double design_param(const std::string& key) const;
 
     const TierConfig& tier(MemTier t) const;
     double onchip_bytes() const { return bram.capacity_bytes + uram.capacity_bytes; }
