@@ -39,6 +39,9 @@ void configure_tiles() {
         cfg.colsb[t] = kRowBytes;
         cfg.rows[t] = kRows;
     }
+    // GCC may sink the stores to cfg past ldtilecfg (the intrinsic's memory operand is not seen
+    // as a read of cfg): a compiler barrier keeps them before it.
+    asm volatile("" : : "r"(&cfg) : "memory");
     _tile_loadconfig(&cfg);
 }
 

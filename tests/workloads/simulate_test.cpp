@@ -222,7 +222,9 @@ TEST(Validate, SoftwareModelAndRooflineColumnsAreComputed) {
     const SimulationRow rag = simulate_workload(make_workload({"fs-rag", 21015324, 1, ""}), node);
     EXPECT_NEAR(rag.baseline_memory_s, 1.596, 0.02 * 1.596);
     for (const Assignment& a : rag.hetero.units) {
-        if (a.name.find("bm25") != std::string::npos) EXPECT_NE(a.device, "mi210") << a.name;
+        if (a.name.find("bm25") != std::string::npos) {
+            EXPECT_NE(a.device, "mi210") << a.name;
+        }
     }
     const ValidationReport rep = validate(node);
     EXPECT_NE(rep.gpu_model_section.find("roofline model"), std::string::npos);

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "../../bench/src/harness.h"
+#include "../../bench/src/linear_bench.h"
 #include "../../bench/src/suite.h"
 #include "commands.h"
 #include "mempipe/core/error.h"
@@ -76,6 +77,45 @@ void add_bench_command(CLI::App& app) {
         Json j = bench::run_sparse_attention(ctx, split_list(s->only), !s->json);
         if (s->json) std::cout << j.dump(2) << "\n";
         if (!s->output.empty()) emit(s->output, j.dump(2) + "\n");
+    });
+
+    auto lo = std::make_shared<bench::LinearBenchOptions>();
+    auto la = std::make_shared<BenchArgs>();
+    la->sizes = "1,2";
+    la->repeats = lo->repeats;
+    auto* lin = bench->add_subcommand(
+        "linear",
+        "Dense linear layers (cpu::linear): bf16/int8/int4 decode GEMV and bf16/int8 prefill "
+        "GEMM against PyTorch CPU on the same cold weights, as GB/s and GFLOP/s against this "
+        "machine's limits (peers need scripts/bootstrap --bench)");
+    lin->add_option("--threads,-t", la->sizes, "Thread counts, e.g. 1,2")->capture_default_str();
+    lin->add_option("--repeats,-r", la->repeats, "Timed calls per row (medians reported)")
+        ->capture_default_str();
+    lin->add_option("--cases", la->only,
+                    "Comma-separated subset: gemv_bf16,gemv_int8,gemv_int4,gemm_bf16,gemm_int8");
+    lin->add_option("--prefill-tokens", lo->prefill_tokens, "m of the GEMM cases")
+        ->capture_default_str();
+    lin->add_option("--work-dir", la->work_dir, "Scratch directory for the peer's .npy files");
+    lin->add_flag("--no-peers", la->no_peers, "Skip the PyTorch peers");
+    lin->add_option("--seed", la->seed, "Input seed")->capture_default_str();
+    lin->add_flag("--json", la->json, "Print JSON instead of markdown");
+    lin->add_option("--output,-o", la->output, "Also write the JSON to this file (atomically)");
+    lin->callback([la, lo] {
+        bench::LinearBenchOptions o = *lo;
+        o.threads.clear();
+        for (int64_t t : parse_size_list(la->sizes, "--threads")) {
+            MEMPIPE_CHECK_ARG(t >= 1 && t <= 1024, "--threads: counts must be in [1, 1024], got {}",
+                              t);
+            o.threads.push_back(int(t));
+        }
+        o.repeats = la->repeats;
+        o.cases = split_list(la->only);
+        o.run_peers = !la->no_peers;
+        o.work_dir = la->work_dir;
+        o.seed = la->seed;
+        Json j = bench::run_linear_bench(o, !la->json);
+        if (la->json) std::cout << j.dump(2) << "\n";
+        if (!la->output.empty()) emit(la->output, j.dump(2) + "\n");
     });
 }
 
