@@ -75,22 +75,8 @@ Built build_hmt(const WorkloadOptions& o) {
                           Bd * double(kSegment * m.d) * 4.0,
                           layer_w,
                           int(kGenerated)});
-    int dec = b.add({"model.decode",
-                     "decode",
-                     PipelineStep::Model,
-                     decode_layer_cost(m, kSegment + kGenerated / 2, B),
-                     {backbone},
-                     Bd * m.d * 4.0,
-                     layer_w,
-                     int(segments)});
-    b.add({"model.lm_head",
-           "linear",
-           PipelineStep::Model,
-           lm_head_cost(m, B),
-           {dec},
-           Bd * 4.0,
-           2.0 * double(m.vocab * m.d),
-           int(segments * L)});
+    add_generation_tail(b, m, kSegment + kGenerated / 2, B, backbone, layer_w, int(segments),
+                        int(segments * L));
 
     Built out;
     out.graph = b.take();

@@ -120,22 +120,7 @@ Built build_single_stage_rag(const WorkloadOptions& o) {
                      Bd * double(prompt) * kv_bytes_per_token(m) / double(L),
                      layer_w,
                      int(kGenerated)});
-    int dec = b.add({"model.decode",
-                     "decode",
-                     PipelineStep::Model,
-                     decode_layer_cost(m, prompt + kGenerated / 2, B),
-                     {pre},
-                     Bd * m.d * 4.0,
-                     layer_w,
-                     int(R)});
-    b.add({"model.lm_head",
-           "linear",
-           PipelineStep::Model,
-           lm_head_cost(m, B),
-           {dec},
-           Bd * 4.0,
-           2.0 * double(m.vocab * m.d),
-           int(R * L)});
+    add_generation_tail(b, m, prompt + kGenerated / 2, B, pre, layer_w, int(R), int(R * L));
 
     Built out;
     out.graph = b.take();
@@ -250,22 +235,7 @@ Built build_two_stage_rag(const WorkloadOptions& o) {
                      Bd * double(prompt) * kv_bytes_per_token(m) / double(L),
                      layer_w,
                      int(kGenerated * Lr)});
-    int dec = b.add({"model.decode",
-                     "decode",
-                     PipelineStep::Model,
-                     decode_layer_cost(m, prompt + kGenerated / 2, B),
-                     {pre},
-                     Bd * m.d * 4.0,
-                     layer_w,
-                     int(Lr)});
-    b.add({"model.lm_head",
-           "linear",
-           PipelineStep::Model,
-           lm_head_cost(m, B),
-           {dec},
-           Bd * 4.0,
-           2.0 * double(m.vocab * m.d),
-           int(L * Lr)});
+    add_generation_tail(b, m, prompt + kGenerated / 2, B, pre, layer_w, int(Lr), int(L * Lr));
 
     Built out;
     out.graph = b.take();

@@ -279,4 +279,26 @@ double bm25_terms_per_doc() {
     return bm25_model().terms_per_doc;
 }
 
+int add_generation_tail(Builder& b, const ModelConfig& m, int64_t context, int64_t batch, int input,
+                        double layer_weights, int decode_period, int head_period) {
+    const double B = double(batch);
+    const int dec = b.add({"model.decode",
+                           "decode",
+                           PipelineStep::Model,
+                           decode_layer_cost(m, context, batch),
+                           {input},
+                           B * m.d * 4.0,
+                           layer_weights,
+                           decode_period});
+    b.add({"model.lm_head",
+           "linear",
+           PipelineStep::Model,
+           lm_head_cost(m, batch),
+           {dec},
+           B * 4.0,
+           2.0 * double(m.vocab * m.d),
+           head_period});
+    return dec;
+}
+
 }  // namespace mempipe::workloads

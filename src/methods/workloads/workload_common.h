@@ -106,6 +106,11 @@ struct LayerFront {
 };
 LayerFront add_layer_front(Builder& b, const ModelConfig& m, int64_t batch);
 int add_layer_back(Builder& b, const ModelConfig& m, int64_t batch, int attn_out);
+// The generation tail of a request: one decode layer at `context` cached tokens ("model.decode",
+// holding `layer_weights`, period `decode_period`) after `input`, then the LM head (period
+// `head_period`). Returns the decode node.
+int add_generation_tail(Builder& b, const ModelConfig& m, int64_t context, int64_t batch, int input,
+                        double layer_weights, int decode_period, int head_period);
 
 // Shared by make_workload's method builders.
 struct Built {
