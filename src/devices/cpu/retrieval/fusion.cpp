@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "../../../ops/retrieval/fusion_internal.h"
 #include "mempipe/core/error.h"
 
 namespace mempipe::cpu {
@@ -52,16 +53,6 @@ int64_t emit(std::vector<Fused>& f, int64_t k, float* out_scores, int32_t* out_d
     return m;
 }
 
-void check_list(const char* op, const char* name, const int32_t* docs, int64_t n) {
-    MEMPIPE_CHECK_ARG(n >= 0, "{}: {} length must be ≥ 0, got {}", op, name, n);
-    MEMPIPE_CHECK_ARG(n <= std::numeric_limits<int32_t>::max(), "{}: {} is too long ({})", op, name,
-                      n);
-    MEMPIPE_CHECK_ARG(n == 0 || docs, "{}: {} is null with length {}", op, name, n);
-    for (int64_t j = 0; j < n; ++j)
-        MEMPIPE_CHECK_ARG(docs[j] >= -1, "{}: {}[{}] = {} is not a doc id (≥ 0) or padding (−1)",
-                          op, name, j, docs[j]);
-}
-
 // Min-max normalisation of the first occurrences in one list: fills norm[i] for entries e[i] of
 // list `l` that are first occurrences (others untouched).
 void normalise(const std::vector<Entry>& e, const float* scores, int32_t l,
@@ -81,13 +72,7 @@ void normalise(const std::vector<Entry>& e, const float* scores, int32_t l,
 
 int64_t fuse_rrf(const int32_t* const* lists, const int64_t* lengths, int64_t n_lists, double k_rrf,
                  int64_t k, float* out_scores, int32_t* out_docs) {
-    MEMPIPE_CHECK_ARG(n_lists >= 0, "fuse_rrf: n_lists must be ≥ 0, got {}", n_lists);
-    MEMPIPE_CHECK_ARG(n_lists == 0 || (lists && lengths), "fuse_rrf: lists or lengths is null");
-    MEMPIPE_CHECK_ARG(std::isfinite(k_rrf) && k_rrf >= 0, "fuse_rrf: k_rrf must be ≥ 0, got {}",
-                      k_rrf);
-    MEMPIPE_CHECK_ARG(k >= 0, "fuse_rrf: k must be ≥ 0, got {}", k);
-    MEMPIPE_CHECK_ARG(k == 0 || out_docs, "fuse_rrf: out_docs is null");
-    for (int64_t l = 0; l < n_lists; ++l) check_list("fuse_rrf", "list", lists[l], lengths[l]);
+    fusion_detail::check_fuse_rrf(lists, lengths, n_lists, k_rrf, k, out_docs);
     const std::vector<Entry> e = sorted_entries(lists, lengths, n_lists);
     std::vector<Fused> f;
     for (size_t i = 0; i < e.size();) {
@@ -104,20 +89,8 @@ int64_t fuse_rrf(const int32_t* const* lists, const int64_t* lengths, int64_t n_
 int64_t fuse_weighted(const int32_t* a_docs, const float* a_scores, int64_t n_a,
                       const int32_t* b_docs, const float* b_scores, int64_t n_b, double alpha,
                       int64_t k, float* out_scores, int32_t* out_docs) {
-    check_list("fuse_weighted", "a_docs", a_docs, n_a);
-    check_list("fuse_weighted", "b_docs", b_docs, n_b);
-    MEMPIPE_CHECK_ARG(n_a == 0 || a_scores, "fuse_weighted: a_scores is null");
-    MEMPIPE_CHECK_ARG(n_b == 0 || b_scores, "fuse_weighted: b_scores is null");
-    for (int64_t j = 0; j < n_a; ++j)
-        MEMPIPE_CHECK_ARG(a_docs[j] < 0 || std::isfinite(a_scores[j]),
-                          "fuse_weighted: a_scores[{}] = {} is not finite", j, a_scores[j]);
-    for (int64_t j = 0; j < n_b; ++j)
-        MEMPIPE_CHECK_ARG(b_docs[j] < 0 || std::isfinite(b_scores[j]),
-                          "fuse_weighted: b_scores[{}] = {} is not finite", j, b_scores[j]);
-    MEMPIPE_CHECK_ARG(alpha >= 0 && alpha <= 1, "fuse_weighted: alpha must be in [0, 1], got {}",
-                      alpha);
-    MEMPIPE_CHECK_ARG(k >= 0, "fuse_weighted: k must be ≥ 0, got {}", k);
-    MEMPIPE_CHECK_ARG(k == 0 || out_docs, "fuse_weighted: out_docs is null");
+    fusion_detail::check_fuse_weighted(a_docs, a_scores, n_a, b_docs, b_scores, n_b, alpha, k,
+                                       out_docs);
     const int32_t* lists[2] = {a_docs, b_docs};
     const int64_t lengths[2] = {n_a, n_b};
     const std::vector<Entry> e = sorted_entries(lists, lengths, 2);
