@@ -232,10 +232,6 @@ uint32_t select_window_avx512(float* wacc, uint64_t chunks, float shift, float t
 // The variant for the active SIMD level.
 SelectFn pick_select();
 
-// Sorts n (offset, score) pairs by offset: insertion sort when few (the usual case once the k-th
-// score is known), else a sort of packed pairs.
-void sort_candidates(uint32_t* dd, float* score, uint32_t n);
-
 // The kernels (validated arguments; `select` picked once per call by the entry point).
 int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
                          int64_t k, float* out_scores, int32_t* out_docs, SelectFn select);

@@ -1,9 +1,6 @@
 // Window selection of the windowed bm25 kernels (see bm25_kernels.h), portable variant, and the
 // dispatch.
-#include <algorithm>
-#include <bit>
 #include <cmath>
-#include <vector>
 
 #include "bm25_kernels.h"
 #include "mempipe/core/simd.h"
@@ -28,32 +25,6 @@ uint32_t select_window_scalar(float* wacc, uint64_t chunks, float shift, float t
         }
     }
     return n;
-}
-
-void sort_candidates(uint32_t* dd, float* score, uint32_t n) {
-    if (n > 32) {
-        thread_local std::vector<uint64_t> packed;
-        packed.resize(n);
-        for (uint32_t i = 0; i < n; ++i)
-            packed[i] = uint64_t(dd[i]) << 32 | std::bit_cast<uint32_t>(score[i]);
-        std::sort(packed.begin(), packed.end());
-        for (uint32_t i = 0; i < n; ++i) {
-            dd[i] = uint32_t(packed[i] >> 32);
-            score[i] = std::bit_cast<float>(uint32_t(packed[i]));
-        }
-        return;
-    }
-    for (uint32_t i = 1; i < n; ++i) {
-        const uint32_t d = dd[i];
-        const float v = score[i];
-        uint32_t j = i;
-        for (; j > 0 && dd[j - 1] > d; --j) {
-            dd[j] = dd[j - 1];
-            score[j] = score[j - 1];
-        }
-        dd[j] = d;
-        score[j] = v;
-    }
 }
 
 SelectFn pick_select() {
