@@ -311,15 +311,19 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
             if (double(sel_theta) > pre)
                 sel_theta = std::nextafter(sel_theta, -std::numeric_limits<float>::infinity());
         }
-        // Mark candidates in a bitmap (branch-free; a doc in two lists is marked twice), read
-        // them back in ascending order, then reset every scattered doc.
+        // Mark candidates in a bitmap (branch-free; a doc in two lists is marked twice) and reset
+        // the others on the way (a reset doc reads −0 on a later visit, which cannot pass where
+        // its sum did not); read the candidates back in ascending order, resetting them; then
+        // reset the docs only non-essential scattered terms touched.
         for (int u = 0; u < n; ++u) {
             const Cursor& c = cursors[size_t(u)];
             if (!c.essential) continue;
             for (uint64_t p = c.range; p < c.pos; ++p) {
                 const uint32_t dd = c.docs[p] - uint32_t(w0);
-                const bool keep = wacc[dd] + sel_shift > sel_theta;
+                const float v = wacc[dd];
+                const bool keep = v + sel_shift > sel_theta;
                 cand_mark[dd >> 6] |= uint64_t(keep) << (dd & 63);
+                wacc[dd] = keep ? v : -0.0f;
             }
         }
         uint32_t nsel = 0;
@@ -332,12 +336,13 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
                 bits &= bits - 1;
                 cand_dd[nsel] = dd;
                 cand_score[nsel] = wacc[dd] + sel_shift;
+                wacc[dd] = -0.0f;
                 ++nsel;
             }
         }
         for (int u = 0; u < n; ++u) {
             const Cursor& c = cursors[size_t(u)];
-            if (c.probed) continue;
+            if (c.probed || c.essential) continue;
             for (uint64_t p = c.range; p < c.pos; ++p) wacc[c.docs[p] - uint32_t(w0)] = -0.0f;
         }
         if (!any_probed) {  // every term scattered: the accumulator holds the canonical fold
