@@ -18,9 +18,13 @@ constexpr std::string_view kTierNames[] = {"hbm", "dram", "ddr", "bram", "uram",
                                            "l1",  "l2",   "l3",  "lds",  "smem", "sram"};
 constexpr std::string_view kComputeTypes[] = {"f32", "bf16", "f16", "fp8", "int8", "int4"};
 constexpr std::string_view kResources[] = {"lut", "ff", "dsp", "bram36", "uram"};
-constexpr std::string_view kDesignParams[] = {"dsa.ip_lanes",    "dsa.hbm_ports",
-                                              "seer.ip_lanes",   "seer.hbm_ports",
-                                              "lserve.ip_lanes", "lserve.hbm_ports"};
+constexpr std::string_view kDesignParams[] = {
+    "dsa.ip_lanes",       "dsa.hbm_ports",           "dsa.mac_cycles",
+    "dsa.round_cycles",   "seer.ip_lanes",           "seer.hbm_ports",
+    "seer.mac_cycles",    "seer.round_cycles_top_k", "seer.round_cycles_threshold",
+    "seer.logit_select",  "lserve.ip_lanes",         "lserve.hbm_ports",
+    "lserve.mac_cycles",  "lserve.round_cycles",     "lserve.uram_slowdown",
+    "lserve.hbm_slowdown"};
 
 template <size_t N>
 bool one_of(std::string_view s, const std::string_view (&set)[N]) {

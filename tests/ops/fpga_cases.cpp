@@ -21,6 +21,7 @@
 #include "fpga_case_util.h"
 #include "mempipe/core/dtype.h"
 #include "mempipe/core/error.h"
+#include "mempipe/devices/fpga/fpga_device.h"
 #include "mempipe/devices/fpga/fused_designs.h"
 #include "mempipe/ops/lserve.h"
 #include "mempipe/ops/nn.h"
@@ -116,6 +117,34 @@ void dsa_cases(std::vector<OpCase>& out) {
                        EXPECT_EQ(e.placement.items[0] + e.placement.items[1] + e.placement.items[2],
                                  300.0);
                    }});
+    // The authors' PE schedule (u55c.json: 16 MAC cycles per 32-cycle round): the engine's MACs
+    // at half rate. 1000 keys × 64 heads × 128 = 8,192,000 MACs: 4000 cycles at 2048 lanes (II·(N
+    // − 1) = 3999), 8000 at 1024 (7999). The profile's parameters reach the design through
+    // estimate_design; a MAC loop longer than its round is a configuration error.
+    out.push_back({"fpga_dsa", "engine_duty", [](CaseContext& ctx) {
+                       FPGA_SCALAR_ONLY(ctx);
+                       fpga::FpgaConfig c = fpga::u55c_config();
+                       auto engine = [](const fpga::FpgaEstimate& e) {
+                           for (const fpga::RegionReport& r : e.regions)
+                               for (const fpga::StageReport& st : r.stages)
+                                   if (st.name == "inner_product") return st.compute_cycles;
+                           return -1.0;
+                       };
+                       fpga::FusedParams full, half;
+                       full.ip_lanes = half.ip_lanes = 2048;
+                       half.engine_duty = 0.5;
+                       const fpga::dsa::Shape sh{1, 64, 1000, 64};
+                       EXPECT_EQ(engine(fpga::dsa::estimate(sh, c, full)), 3999.0);
+                       EXPECT_EQ(engine(fpga::dsa::estimate(sh, c, half)), 7999.0);
+                       c.design_params = {{"dsa.ip_lanes", 2048},
+                                          {"dsa.mac_cycles", 16},
+                                          {"dsa.round_cycles", 32}};
+                       EXPECT_EQ(engine(fpga::estimate_design(fpga::DesignShape(sh), c)), 7999.0);
+                       c.design_params["dsa.mac_cycles"] = 33;
+                       EXPECT_THROW(fpga::check_fpga_config(c), Error);
+                       half.engine_duty = 0;
+                       EXPECT_THROW(fpga::dsa::estimate(sh, fpga::u55c_config(), half), Error);
+                   }});
     out.push_back({"fpga_dsa", "bad_args", [](CaseContext& ctx) {
                        FPGA_SCALAR_ONLY(ctx);
                        DsaInputs in = dsa_inputs(ctx.rng, 1, 64, 10, false, false);
@@ -165,8 +194,9 @@ SeerInputs seer_inputs(Rng& rng, const SeerGateShape& s, int64_t n, int64_t dist
     return in;
 }
 
-void run_seer(CaseContext& ctx, const SeerGateShape& s, int64_t n, SeerSelectParams sp,
-              int64_t distinct, bool nan_q, size_t mis, const fpga::FpgaConfig& cfg) {
+fpga::FpgaEstimate run_seer(CaseContext& ctx, const SeerGateShape& s, int64_t n,
+                            SeerSelectParams sp, int64_t distinct, bool nan_q, size_t mis,
+                            const fpga::FpgaConfig& cfg, const fpga::FusedParams& fp = {}) {
     SeerInputs in = seer_inputs(ctx.rng, s, n, distinct, nan_q);
     const int64_t width = seer_select_width(n, sp) + 1, hkv = s.hkv;
     const int64_t pos = std::max<int64_t>(n * s.block - 3, 0);
@@ -178,7 +208,7 @@ void run_seer(CaseContext& ctx, const SeerGateShape& s, int64_t n, SeerSelectPar
                           ws.data(), wo.data(), wc.data());
     fpga::FpgaEstimate e =
         fpga::seer::run(in.q.data(), in.kc.data(), n, s, in.w, in.inv_freq.data(), pos, sp, width,
-                        gs.data(), go.data(), gc.data(), cfg);
+                        gs.data(), go.data(), gc.data(), cfg, fp);
     gs.check_guards("scores");
     go.check_guards("out");
     gc.check_guards("counts");
@@ -186,6 +216,7 @@ void run_seer(CaseContext& ctx, const SeerGateShape& s, int64_t n, SeerSelectPar
     expect_equal(wo.data(), go.data(), wo.size(), "selection");
     expect_equal(wc.data(), gc.data(), wc.size(), "counts");
     EXPECT_TRUE(std::isfinite(e.seconds) && e.seconds > 0);
+    return e;
 }
 
 void seer_cases(std::vector<OpCase>& out) {
@@ -224,6 +255,40 @@ void seer_cases(std::vector<OpCase>& out) {
                          c.budget, 2.0f / float(std::max<int64_t>(c.n, 1))};
                      run_seer(ctx, c.s, c.n, sp, c.distinct, c.nan_q, mis, u55c);
                  }});
+    // The authors' schedule (u55c.json design_params): 4096 int16 MAC lanes busy 32 of every 36
+    // cycles (the threshold kernel), selection on the logits in the scoring pass. The outputs stay
+    // the reference's; the timing has no softmax passes and the engine's interval by hand:
+    // 300 blocks × 8 KV heads × 128 = 307200 MACs at 4096 · 32/36 lanes = 85 cycles → II·(N − 1)
+    // = 84.
+    out.push_back({"fpga_seer", "authors_schedule", [](CaseContext& ctx) {
+                       FPGA_SCALAR_ONLY(ctx);
+                       SeerGateShape s;
+                       fpga::FusedParams fp;
+                       fp.ip_lanes = 4096;
+                       fp.engine_duty = 32.0 / 36;
+                       fp.logit_select = true;
+                       const fpga::FpgaConfig c = fpga::u55c_config();
+                       for (bool thr : {false, true}) {
+                           SeerSelectParams sp{
+                               thr ? SeerSelectMode::Threshold : SeerSelectMode::TokenBudget, 16,
+                               2.0f / 300};
+                           fpga::FpgaEstimate e = run_seer(ctx, s, 300, sp, 0, false, 0, c, fp);
+                           bool softmax = false, engine = false;
+                           for (const fpga::RegionReport& r : e.regions)
+                               for (const fpga::StageReport& st : r.stages) {
+                                   softmax |= st.name == "exp_sum" || st.name == "normalise";
+                                   if (st.name == "block_dot") {
+                                       engine = true;
+                                       EXPECT_EQ(st.compute_cycles, 84.0);
+                                       EXPECT_EQ(r.name, "scores_select");
+                                   }
+                               }
+                           EXPECT_FALSE(softmax);
+                           EXPECT_TRUE(engine);
+                           fpga::FpgaEstimate ours = fpga::seer::estimate({s, 300, sp}, c);
+                           EXPECT_LT(e.cycles, ours.cycles);
+                       }
+                   }});
     out.push_back({"fpga_seer", "spill_to_hbm", [](CaseContext& ctx) {
                        FPGA_SCALAR_ONLY(ctx);
                        SeerGateShape s;
@@ -301,6 +366,36 @@ void lserve_cases(std::vector<OpCase>& out) {
                                FPGA_SCALAR_ONLY(ctx);
                                run_lserve(ctx, c.s, c.history, c.mask, c.ties, mis, u55c);
                            }});
+    // The authors' tier rates (u55c.json: pages from URAM score 4×, from HBM 16× slower than from
+    // BRAM): the engine's extra cycles = (URAM pages · 3 + HBM pages · 15) × one page's cycles at
+    // the BRAM rate (4 active KV heads × g 4 × d 128 MACs over the lanes).
+    out.push_back(
+        {"fpga_lserve", "tier_slowdown", [](CaseContext& ctx) {
+             FPGA_SCALAR_ONLY(ctx);
+             LservePageShape s;
+             const fpga::FpgaConfig c = small_chip(256.0 * 1024);
+             fpga::FusedParams fp;
+             fp.ip_lanes = 2048;
+             fp.uram_slowdown = 4;
+             fp.hbm_slowdown = 16;
+             const fpga::FpgaEstimate e = fpga::lserve::estimate({s, 6000, 4}, c, fp);
+             const fpga::TierPlacement& pl = e.placement;
+             ASSERT_GT(pl.items[1] + pl.items[2], 0.0);
+             const double page = 4.0 * 4 * 128 / 2048;
+             bool found = false;
+             for (const fpga::RegionReport& r : e.regions)
+                 for (const fpga::StageReport& st : r.stages)
+                     if (st.name == "quest_bound") {
+                         found = true;
+                         const double n = std::ceil((pl.items[0] + pl.items[1] + pl.items[2]) * 4 *
+                                                    4 * 128 / 2048);
+                         EXPECT_DOUBLE_EQ(st.compute_cycles,
+                                          n - 1 + (pl.items[1] * 3 + pl.items[2] * 15) * page);
+                     }
+             EXPECT_TRUE(found);
+             fp.hbm_slowdown = 0.5;
+             EXPECT_THROW(fpga::lserve::estimate({s, 6000, 4}, c, fp), Error);
+         }});
     out.push_back({"fpga_lserve", "spill_to_hbm", [](CaseContext& ctx) {
                        FPGA_SCALAR_ONLY(ctx);
                        LservePageShape s;

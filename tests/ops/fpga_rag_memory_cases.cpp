@@ -1,7 +1,8 @@
 // Conformance cases for the FPGA dataflow emulator, RAG and contextual-memory designs
 // (rag_designs.h: BM25, dense; memory_context.h: mac_recall; memagent.h: the decode engine) against
 // their references, with adversarial shapes (empty, k = 1, k = n, k > n with −1 padding, ties →
-// lower index, capacity spill to HBM), guard regions and misaligned outputs.
+// lower index, capacity spill to HBM), guard regions and misaligned outputs; the BM25 scan's
+// timing by hand.
 //
 // Tolerance: none. Each design reproduces its reference's arithmetic in the same order (f32 folds
 // in query order for BM25, f64 folds for dense F32/BF16, exact int dots for I8, f64 folds for
@@ -25,6 +26,13 @@
 namespace mempipe::test {
 namespace {
 // ---- BM25 --------------------------------------------------------------------------------------
+
+const fpga::StageReport* find_stage(const fpga::FpgaEstimate& e, const std::string& name) {
+    for (const fpga::RegionReport& r : e.regions)
+        for (const fpga::StageReport& st : r.stages)
+            if (st.name == name) return &st;
+    return nullptr;
+}
 
 struct Bm25Index {
     std::vector<uint64_t> offsets;
@@ -106,13 +114,78 @@ void bm25_cases(std::vector<OpCase>& out) {
                                FPGA_SCALAR_ONLY(ctx);
                                run_bm25(ctx, c.docs, c.k, c.terms, c.ties, c.nonocc, mis, u55c);
                            }});
-    out.push_back({"fpga_bm25", "spill_to_hbm", [](CaseContext& ctx) {
-                       FPGA_SCALAR_ONLY(ctx);
-                       fpga::FpgaConfig c = small_chip(2000.0);
-                       run_bm25(ctx, 3000, 32, {3, 4, 6}, false, false, 0, c);
-                       fpga::FpgaEstimate e = fpga::bm25::estimate({3000, 4000, 32, 1}, c);
-                       EXPECT_GT(e.placement.items[2], 2000.0);
-                   }});
+    // The forward-index scan's timing by hand (the authors' indexer_bm25.h schedule,
+    // rag_designs.h): 130 docs = batches of 64, 64 and 2 docs. Term 0 holds every doc, term 1 docs
+    // 0–9, term 2 docs 5 and 70, so the longest doc of each batch has 3, 2 and 1 entries: 6 rows.
+    // score_acc: 6 rows at II 1 + 12 cycles per batch = 5 + 36 = 41 cycles; the 4-channel loader
+    // moves 6 rows × 4 channels × 64 B = 1536 B over 4 HBM channels.
+    out.push_back(
+        {"fpga_bm25", "forward_scan_rows", [](CaseContext& ctx) {
+             FPGA_SCALAR_ONLY(ctx);
+             Bm25Index ix;
+             ix.offsets = {0};
+             for (uint32_t d = 0; d < 130; ++d) ix.docs.push_back(d);
+             ix.offsets.push_back(ix.docs.size());
+             for (uint32_t d = 0; d < 10; ++d) ix.docs.push_back(d);
+             ix.offsets.push_back(ix.docs.size());
+             ix.docs.push_back(5);
+             ix.docs.push_back(70);
+             ix.offsets.push_back(ix.docs.size());
+             for (size_t j = 0; j < ix.docs.size(); ++j)
+                 ix.impacts.push_back(float(ctx.rng.uniform_int(0, 4)));
+             ix.view.num_docs = 130;
+             ix.view.num_terms = 3;
+             ix.view.offsets = ix.offsets.data();
+             ix.view.docs = ix.docs.data();
+             ix.view.impacts = ix.impacts.data();
+             const fpga::FpgaConfig c = fpga::u55c_config();
+             const std::vector<uint32_t> terms = {2, 1, 2};
+             std::vector<float> ws(8), gs(8);
+             std::vector<int32_t> wd(8), gd(8);
+             const int64_t want =
+                 ref::bm25_top_k(ix.view, terms.data(), 3, 8, ws.data(), wd.data());
+             int64_t got = -1;
+             fpga::FpgaEstimate e =
+                 fpga::bm25::run(ix.view, terms.data(), 3, 8, gs.data(), gd.data(), &got, c);
+             EXPECT_EQ(want, got);
+             expect_equal(wd.data(), gd.data(), 8, "docs");
+             expect_equal(ws.data(), gs.data(), 8, "scores");
+             // Rows come from every term of the index, not only the query's: the same
+             // 6 rows for any query.
+             const double loader_bytes = 6.0 * 4 * 64;
+             for (const fpga::FpgaEstimate& x :
+                  {e, fpga::bm25::estimate({130, 12, 8, 1, 2.0}, c)}) {
+                 const fpga::StageReport* acc = find_stage(x, "score_acc");
+                 const fpga::StageReport* ld = find_stage(x, "doc_loader");
+                 ASSERT_TRUE(acc && ld);
+                 EXPECT_EQ(acc->interval, 41.0);
+                 EXPECT_DOUBLE_EQ(ld->memory_cycles, loader_bytes / c.hbm.bytes_per_cycle(4));
+                 EXPECT_DOUBLE_EQ(x.placement.bytes[2], loader_bytes);
+             }
+         }});
+    // At 100 rows per batch the four 512-bit channels (57.5 B/cycle each at 250 MHz, 0.85
+    // efficiency) cannot feed one row per cycle: the scan is bound by HBM, not by score_acc. The
+    // df table (65536 × 4 B) and the query bitmap (8 KB) load first, one word per cycle.
+    out.push_back(
+        {"fpga_bm25", "scan_is_hbm_bound", [](CaseContext& ctx) {
+             FPGA_SCALAR_ONLY(ctx);
+             const fpga::FpgaConfig c = fpga::u55c_config();
+             const fpga::FpgaEstimate e = fpga::bm25::estimate({64 * 1000, 0, 64, 1, 100.0}, c);
+             const fpga::StageReport* ld = find_stage(e, "doc_loader");
+             const fpga::StageReport* acc = find_stage(e, "score_acc");
+             ASSERT_TRUE(ld && acc);
+             EXPECT_TRUE(ld->memory_bound);
+             EXPECT_DOUBLE_EQ(ld->interval, 1000.0 * 100 * 4 * 64 / c.hbm.bytes_per_cycle(4));
+             EXPECT_EQ(acc->interval, 1000.0 * 100 - 1 + 1000 * 12);
+             EXPECT_EQ(e.regions[1].bottleneck, "doc_loader");
+             const fpga::StageReport* load = find_stage(e, "load_df_query");
+             ASSERT_TRUE(load);
+             EXPECT_EQ(load->compute_cycles, (65536.0 * 4 + 8192) / 64 - 1);
+             // Batch rows are required; a design without them is unsupported.
+             EXPECT_FALSE(fpga::bm25::unsupported_reason({100, 5, 4, 1, 0.0}, c).empty());
+             EXPECT_THROW(fpga::bm25::estimate({100, 5, 4, 1, 0.0}, c), Error);
+             EXPECT_TRUE(fpga::bm25::unsupported_reason({0, 0, 4, 1, 0.0}, c).empty());
+         }});
     out.push_back({"fpga_bm25", "bad_index", [](CaseContext& ctx) {
                        FPGA_SCALAR_ONLY(ctx);
                        Bm25Index ix = bm25_index(ctx.rng, 50, 6, false, false);

@@ -104,10 +104,14 @@ FpgaEstimate model(const Shape& s, const FpgaConfig& c, const FusedParams& p,
                    double insertions_per_row) {
     const double n = double(s.n_keys), B = double(s.batch), H = double(s.heads);
     const double kk = double(s.k), k_real = std::min(kk, n);
-    const double lanes = double(p.ip_lanes > 0 ? p.ip_lanes : c.default_lanes(MacType::Fp8));
+    MEMPIPE_CHECK_ARG(p.engine_duty > 0 && p.engine_duty <= 1,
+                      "fpga dsa: engine_duty must be in (0, 1], got {}", p.engine_duty);
+    // The MAC lanes computing on an average cycle (the authors' PEs alternate MAC and psum loops).
+    const double lanes =
+        double(p.ip_lanes > 0 ? p.ip_lanes : c.default_lanes(MacType::Fp8)) * p.engine_duty;
     const double macs_per_key = H * kDsaHeadDim;
     // Keys per cycle the engine can take (≥ 1 when the lanes cover a whole key's MACs).
-    const double keys_per_cycle = std::max(1.0, std::floor(lanes / macs_per_key));
+    const double keys_per_cycle = std::max(1.0, std::floor(lanes / p.engine_duty / macs_per_key));
     const double reserved = B * (kk * 8.0 + H * (kDsaHeadDim + 4));  // lists + query ROMs
     TierPlacement pl = place_in_tiers(n, kKeyBytes, reserved, c);
 
@@ -140,9 +144,9 @@ FpgaEstimate model(const Shape& s, const FpgaConfig& c, const FusedParams& p,
     e.fits = pl.fits;
     if (!e.fits) e.seconds = INFINITY;
     e.notes.push_back(
-        fmt::format("inner product: {:.0f} MAC lanes (fp8 as int9 × int9), {:.0f} "
-                    "MACs per key, batch {:.0f}",
-                    lanes, macs_per_key, B));
+        fmt::format("inner product: {:.0f} MAC lanes (fp8 as int9 × int9) busy {:.0f}% of "
+                    "cycles, {:.0f} MACs per key, batch {:.0f}",
+                    lanes / p.engine_duty, 100 * p.engine_duty, macs_per_key, B));
     if (pl.items[2] > 0)
         e.notes.push_back(fmt::format("{:.0f} keys spill to HBM (on-chip holds {:.0f})",
                                       pl.items[2], pl.onchip_items()));

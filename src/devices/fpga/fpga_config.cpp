@@ -66,8 +66,10 @@ double FpgaConfig::dsp_per_mac(MacType t) const {
         case MacType::Int8:
             return 0.5;
         // source: AMD UG579 (DSP48E2 27×18 multiplier): one e4m3 × e4m3 product as exact int9 ×
-        // int9 per DSP, no packing.
+        // int9 per DSP, no packing; one int16 × int16 product (the authors' SeerAttention-R and
+        // LServe engines, HeteroLLM kernels/seerattention, kernels/lserve) likewise.
         case MacType::Fp8:
+        case MacType::Int16:
             return 1.0;
         // source: memory_fpga.md B1: fp32 fmadd = 3 DSP48E2 (bf16 operands use the fp32 unit).
         case MacType::Bf16:
@@ -183,15 +185,27 @@ double FpgaConfig::design_param(const std::string& key) const {
 }
 
 void check_fpga_config(const FpgaConfig& c) {
-    // The fused designs' engines: DSA fp8 (int9 × int9, MacType::Fp8), SeerAttention-R and
-    // LServe f32 FMA lanes (fused_designs.h); HBM ports no more than the device has.
+    // The fused designs' engines as the authors built them (their design_params time those
+    // engines): DSA int16 (kernels/dsa_indexer/indexer_vanilla.h; as costly as our fp8 = int9 ×
+    // int9), SeerAttention-R and LServe int16 (kernels/seerattention, kernels/lserve). Our
+    // emulators compute the references' f32 arithmetic; docs/fpga.md "Fidelity to the authors'
+    // kernels". HBM ports no more than the device has.
     const std::pair<const char*, MacType> engines[] = {
-        {"dsa", MacType::Fp8}, {"seer", MacType::Fp32}, {"lserve", MacType::Fp32}};
+        {"dsa", MacType::Fp8}, {"seer", MacType::Int16}, {"lserve", MacType::Int16}};
     for (const auto& [design, type] : engines) {
         const double lanes = c.design_param(std::string(design) + ".ip_lanes");
         MEMPIPE_CHECK_ARG(lanes * c.dsp_per_mac(type) <= double(c.dsp),
                           "fpga config '{}': {}.ip_lanes {} needs {} DSPs but the device has {}",
                           c.name, design, lanes, lanes * c.dsp_per_mac(type), c.dsp);
+        const double mac = c.design_param(std::string(design) + ".mac_cycles");
+        for (const char* key :
+             {".round_cycles", ".round_cycles_top_k", ".round_cycles_threshold"}) {
+            const double round = c.design_param(std::string(design) + key);
+            MEMPIPE_CHECK_ARG(round == 0 || mac <= round,
+                              "fpga config '{}': {}.mac_cycles {} exceeds {}{} {} (the MAC loop "
+                              "is part of the round)",
+                              c.name, design, mac, design, key, round);
+        }
         const double ports = c.design_param(std::string(design) + ".hbm_ports");
         MEMPIPE_CHECK_ARG(ports <= double(c.hbm.ports),
                           "fpga config '{}': {}.hbm_ports {} exceeds the device's {} HBM ports",

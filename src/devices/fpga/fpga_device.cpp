@@ -95,26 +95,40 @@ std::string_view design_name(const DesignShape& s) {
 
 namespace {
 // The fused design's parameters from the config's design_params (absent: the defaults).
-FusedParams fused_params(const FpgaConfig& c, const std::string& design) {
+// engine_duty = <design>.mac_cycles / <design><round_key>: the cycles of a PE's round its MAC
+// array computes (fpga_config.h); absent: 1.
+FusedParams fused_params(const FpgaConfig& c, const std::string& design,
+                         const std::string& round_key = ".round_cycles") {
     FusedParams p;
     p.ip_lanes = int64_t(c.design_param(design + ".ip_lanes"));
     p.hbm_ports = int64_t(c.design_param(design + ".hbm_ports"));
+    const double mac = c.design_param(design + ".mac_cycles");
+    const double round = c.design_param(design + round_key);
+    if (mac > 0 && round > 0) p.engine_duty = mac / round;
+    p.logit_select = c.design_param(design + ".logit_select") > 0;
+    p.uram_slowdown = std::max(1.0, c.design_param(design + ".uram_slowdown"));
+    p.hbm_slowdown = std::max(1.0, c.design_param(design + ".hbm_slowdown"));
     return p;
 }
 }  // namespace
 
 FpgaEstimate estimate_design(const DesignShape& s, const FpgaConfig& c) {
     return std::visit(
-        Overload{
-            [&](const dsa::Shape& x) { return dsa::estimate(x, c, fused_params(c, "dsa")); },
-            [&](const seer::Shape& x) { return seer::estimate(x, c, fused_params(c, "seer")); },
-            [&](const lserve::Shape& x) {
-                return lserve::estimate(x, c, fused_params(c, "lserve"));
-            },
-            [&](const bm25::Shape& x) { return bm25::estimate(x, c); },
-            [&](const dense::Shape& x) { return dense::estimate(x, c); },
-            [&](const mac::Shape& x) { return mac::estimate(x, c); },
-            [&](const memagent::Shape& x) { return memagent::estimate(x, c); }},
+        Overload{[&](const dsa::Shape& x) { return dsa::estimate(x, c, fused_params(c, "dsa")); },
+                 [&](const seer::Shape& x) {
+                     const bool budget = x.select.mode == SeerSelectMode::TokenBudget;
+                     return seer::estimate(
+                         x, c,
+                         fused_params(c, "seer",
+                                      budget ? ".round_cycles_top_k" : ".round_cycles_threshold"));
+                 },
+                 [&](const lserve::Shape& x) {
+                     return lserve::estimate(x, c, fused_params(c, "lserve"));
+                 },
+                 [&](const bm25::Shape& x) { return bm25::estimate(x, c); },
+                 [&](const dense::Shape& x) { return dense::estimate(x, c); },
+                 [&](const mac::Shape& x) { return mac::estimate(x, c); },
+                 [&](const memagent::Shape& x) { return memagent::estimate(x, c); }},
         s);
 }
 
@@ -141,7 +155,10 @@ DeviceInfo FpgaDevice::info() const {
 }
 
 bool FpgaDevice::has_design(std::string_view op) {
-    static constexpr std::array<std::string_view, 17> kOps = {"mqa_relu_logits",
+    // No "bm25_scores": the authors' only BM25 kernel (HeteroLLM kernels/bm25/indexer_bm25.h,
+    // indexer_top) fuses the document scan with the top-k, so an unfused BM25 scoring node has no
+    // FPGA design (the fused bm25_top_k node carries the design's shape).
+    static constexpr std::array<std::string_view, 16> kOps = {"mqa_relu_logits",
                                                               "score_top_k",
                                                               "top_k",
                                                               "seer_gate_scores",
@@ -149,7 +166,6 @@ bool FpgaDevice::has_design(std::string_view op) {
                                                               "seer_gate_select",
                                                               "page_scores",
                                                               "page_select",
-                                                              "bm25_scores",
                                                               "bm25_top_k",
                                                               "dense_scores",
                                                               "dense_top_k",

@@ -53,7 +53,15 @@ FpgaEstimate model(const Shape& s, const FpgaConfig& c, const FusedParams& p,
     const double g = double(ps.group()), d = double(ps.d);
     const double n_logical = double(lserve_logical_pages(s.history, ps));
     const double n_pages = double(lserve_pages(s.history, ps)), w = double(ps.width());
-    const double lanes = double(p.ip_lanes > 0 ? p.ip_lanes : c.default_lanes(MacType::Fp32));
+    MEMPIPE_CHECK_ARG(
+        p.engine_duty > 0 && p.engine_duty <= 1 && p.uram_slowdown >= 1 && p.hbm_slowdown >= 1,
+        "fpga lserve: engine_duty must be in (0, 1] and the tier slowdowns ≥ 1, got "
+        "{}, {}, {}",
+        p.engine_duty, p.uram_slowdown, p.hbm_slowdown);
+    // The MAC lanes computing on an average cycle (the authors' PEs alternate MAC and output
+    // loops).
+    const double lanes =
+        double(p.ip_lanes > 0 ? p.ip_lanes : c.default_lanes(MacType::Fp32)) * p.engine_duty;
     const double page_bytes = active * 2.0 * d * 2.0;  // kmax + kmin of every active KV head
     const bool select = n_pages > w;
     const double reserved = active * g * (w * 8.0 + d * 4.0);
@@ -61,7 +69,8 @@ FpgaEstimate model(const Shape& s, const FpgaConfig& c, const FusedParams& p,
     std::vector<RegionReport> regions;
     if (n_logical > 0) {
         // (KV head, logical page) items the engine takes per cycle: each needs g·d MACs.
-        const double items_per_cycle = std::max(1.0, std::floor(lanes / (g * d)));
+        // (At the array's peak: the duty only thins the engine's average rate.)
+        const double items_per_cycle = std::max(1.0, std::floor(lanes / p.engine_duty / (g * d)));
         StageTiming loader{"stats_loader",
                            n_logical * active,
                            1,
@@ -69,12 +78,17 @@ FpgaEstimate model(const Shape& s, const FpgaConfig& c, const FusedParams& p,
                            tier_latency(pl, c) + 2,
                            0,
                            tier_accesses(pl, p.hbm_ports)};
+        // Pages held in URAM or HBM score at 1/uram_slowdown and 1/hbm_slowdown of the rate (the
+        // authors' rounds take the same cycles but score fewer keys there): the extra cycles.
+        const double page_cycles = active * g * d / lanes;
+        const double slow =
+            pl.items[1] * (p.uram_slowdown - 1) + pl.items[2] * (p.hbm_slowdown - 1);
         StageTiming engine{"quest_bound",
                            n_logical * active * g * d,
                            1,
                            lanes,
                            kFmaLatency * (d / kLanes) + 4 * 3,
-                           0,
+                           slow * page_cycles,
                            {}};
         StageTiming pmax{"page_max", n_logical * active * g, 1, g * items_per_cycle, 2, 0, {}};
         std::vector<StageTiming> st = {loader, engine, pmax};
@@ -107,8 +121,8 @@ FpgaEstimate model(const Shape& s, const FpgaConfig& c, const FusedParams& p,
     if (!e.fits) e.seconds = INFINITY;
     e.notes.push_back(
         fmt::format("{:.0f} logical pages × {:.0f} active KV heads, {:.0f} B per "
-                    "logical page; engine {:.0f} fp32 lanes",
-                    n_logical, active, page_bytes, lanes));
+                    "logical page; engine {:.0f} lanes busy {:.0f}% of cycles",
+                    n_logical, active, page_bytes, lanes / p.engine_duty, 100 * p.engine_duty));
     return e;
 }
 

@@ -44,7 +44,12 @@ FpgaEstimate model(const Shape& s, const FpgaConfig& c, const FusedParams& p,
                    double insertions_per_head, double selected_per_head) {
     const SeerGateShape& g = s.gate;
     const double n = double(s.n_blocks), hkv = double(g.hkv), dg = double(g.d_gate);
-    const double lanes = double(p.ip_lanes > 0 ? p.ip_lanes : c.default_lanes(MacType::Fp32));
+    MEMPIPE_CHECK_ARG(p.engine_duty > 0 && p.engine_duty <= 1,
+                      "fpga seer: engine_duty must be in (0, 1], got {}", p.engine_duty);
+    // The MAC lanes computing on an average cycle (the authors' PEs alternate MAC and output
+    // loops).
+    const double peak = double(p.ip_lanes > 0 ? p.ip_lanes : c.default_lanes(MacType::Fp32));
+    const double lanes = peak * p.engine_duty;
     const double row_bytes = hkv * dg * 2.0;
     const bool budget = s.select.mode == SeerSelectMode::TokenBudget;
     const double kk = double(s.select.budget_blocks);
@@ -61,7 +66,7 @@ FpgaEstimate model(const Shape& s, const FpgaConfig& c, const FusedParams& p,
         regions.push_back(model_region("q_projection", st, c));
     }
     if (n > 0) {
-        const double rows_per_cycle = std::max(1.0, std::floor(lanes / (hkv * dg)));
+        const double rows_per_cycle = std::max(1.0, std::floor(peak / (hkv * dg)));
         StageTiming loader{"key_loader",
                            n,
                            1,
@@ -76,25 +81,31 @@ FpgaEstimate model(const Shape& s, const FpgaConfig& c, const FusedParams& p,
                            kFmaLatency + std::ceil(std::log2(dg)) * kFmaLatency,
                            0,
                            {}};
-        StageTiming store{"logit_max", n * hkv, 1, hkv, 4, 0, {}};
-        const StageTiming st[] = {loader, engine, store};
-        regions.push_back(model_region("scores", st, c));
-        StageTiming sum{"exp_sum", n * hkv, 1, hkv, kExpLatency + kFmaLatency, 0, {}};
-        const StageTiming st2[] = {sum};
-        regions.push_back(model_region("softmax_sum", st2, c));
         detail::RetrieverTiming rt{p.topk_lanes, p.sort_lanes};
-        StageTiming norm{"normalise",
-                         n * hkv,
-                         1,
-                         hkv,
-                         kExpLatency + 12,
-                         0,
-                         {{MemTier::Hbm, n * hkv * 4.0, 1, 0}}};
         StageTiming sel = budget && n > kk
                               ? detail::top_k_scan_timing("top_k", n, kk, insertions_per_head, rt)
                               : StageTiming{"threshold", n, 1, p.topk_lanes, 2, 0, {}};
-        const StageTiming st3[] = {norm, sel};
-        regions.push_back(model_region("select", st3, c));
+        if (p.logit_select) {
+            // The authors' schedule: the selection consumes the engine's logits in the same pass.
+            const StageTiming st[] = {loader, engine, sel};
+            regions.push_back(model_region("scores_select", st, c));
+        } else {
+            StageTiming store{"logit_max", n * hkv, 1, hkv, 4, 0, {}};
+            const StageTiming st[] = {loader, engine, store};
+            regions.push_back(model_region("scores", st, c));
+            StageTiming sum{"exp_sum", n * hkv, 1, hkv, kExpLatency + kFmaLatency, 0, {}};
+            const StageTiming st2[] = {sum};
+            regions.push_back(model_region("softmax_sum", st2, c));
+            StageTiming norm{"normalise",
+                             n * hkv,
+                             1,
+                             hkv,
+                             kExpLatency + 12,
+                             0,
+                             {{MemTier::Hbm, n * hkv * 4.0, 1, 0}}};
+            const StageTiming st3[] = {norm, sel};
+            regions.push_back(model_region("select", st3, c));
+        }
         if (budget && n > kk) {
             StageTiming drain = detail::top_k_drain_timing("order_blocks", selected_per_head,
                                                            selected_per_head, rt);
@@ -107,10 +118,12 @@ FpgaEstimate model(const Shape& s, const FpgaConfig& c, const FusedParams& p,
     e.placement = pl;
     e.fits = pl.fits;
     if (!e.fits) e.seconds = INFINITY;
-    e.notes.push_back(
-        fmt::format("{} selection; engine {:.0f} fp32 MAC lanes; k_comp {:.0f} B "
-                    "per block",
-                    budget ? "token-budget" : "threshold", lanes, row_bytes));
+    e.notes.push_back(fmt::format(
+        "{} selection{}; engine {:.0f} MAC lanes busy {:.0f}% of cycles; k_comp "
+        "{:.0f} B per block",
+        budget ? "token-budget" : "threshold",
+        p.logit_select ? " on the logits in the scoring pass (the authors' schedule)" : "", peak,
+        100 * p.engine_duty, row_bytes));
     return e;
 }
 

@@ -241,7 +241,20 @@ namespace {
 struct Bm25Model {
     double df_fraction_per_word = 0;  // E[df / docs] of a query word
     double terms_per_doc = 0;
+    double terms_per_doc_var = 0;  // Σ_r c_r (1 − c_r): the variance if the words were independent
 };
+
+// E[max of n independent standard normals] = ∫ z d(Φ(z)^n), by the midpoint rule on [−8, 8].
+double expected_normal_max(int n) {
+    constexpr double kStep = 1e-3;
+    double e = 0, prev = 0;
+    for (double z = -8; z < 8; z += kStep) {
+        const double cdf = std::pow(0.5 * std::erfc(-(z + kStep) / std::sqrt(2.0)), n);
+        e += (z + 0.5 * kStep) * (cdf - prev);
+        prev = cdf;
+    }
+    return e;
+}
 
 // The synthetic corpus of rag/synthetic.h (Zipf s over V words, 100-word documents; queries draw
 // distinct words of rank ≥ 64 from the same distribution): P(doc holds word r) = 1 − (1 − p_r)^100.
@@ -254,17 +267,18 @@ const Bm25Model& bm25_model() {
         constexpr int64_t kQueryMinRank = 64;  // rag/synthetic.h: queries use ranks ≥ 64
         double h = 0;
         for (int64_t r = 0; r < o.vocab_size; ++r) h += std::pow(double(r + 1), -o.zipf_s);
-        double terms = 0, q_mass = 0, q_df = 0;
+        double terms = 0, var = 0, q_mass = 0, q_df = 0;
         for (int64_t r = 0; r < o.vocab_size; ++r) {
             const double p = std::pow(double(r + 1), -o.zipf_s) / h;
             const double contains = -std::expm1(o.mean_words * std::log1p(-p));
             terms += contains;
+            var += contains * (1 - contains);
             if (r >= kQueryMinRank) {
                 q_mass += p;
                 q_df += p * contains;
             }
         }
-        return Bm25Model{q_df / q_mass, terms};
+        return Bm25Model{q_df / q_mass, terms, var};
     }();
     return m;
 }
@@ -277,6 +291,12 @@ double bm25_expected_postings(int64_t docs, int words) {
 
 double bm25_terms_per_doc() {
     return bm25_model().terms_per_doc;
+}
+
+double bm25_batch_rows(int batch_docs) {
+    const Bm25Model& m = bm25_model();
+    return std::ceil(m.terms_per_doc +
+                     expected_normal_max(batch_docs) * std::sqrt(m.terms_per_doc_var));
 }
 
 int add_generation_tail(Builder& b, const ModelConfig& m, int64_t context, int64_t batch, int input,

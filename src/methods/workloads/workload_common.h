@@ -136,5 +136,10 @@ Built build_lact(const WorkloadOptions& o);
 // of a query of `words` content words, and expected distinct terms per document (index size).
 double bm25_expected_postings(int64_t docs, int words);
 double bm25_terms_per_doc();
+// Expected rows of a batch of `batch_docs` documents in the FPGA's forward-index scan (the authors'
+// BM25 kernel, rag_designs.h): E[max distinct terms over the batch] ≈ mean + E[max of batch_docs
+// standard normals] · sd, with the variance of independent words (Σ c(1 − c), an upper bound for
+// fixed-length documents, whose word counts are negatively correlated), rounded up.
+double bm25_batch_rows(int batch_docs);
 
 }  // namespace mempipe::workloads

@@ -37,7 +37,7 @@ struct TierConfig {
 };
 
 // Arithmetic element types of the engines, for resource-derived lane counts.
-enum class MacType { Int4, Int8, Fp8, Bf16, Fp32, Fp64 };
+enum class MacType { Int4, Int8, Fp8, Int16, Bf16, Fp32, Fp64 };
 
 struct FpgaConfig {
     std::string name = "u55c";
@@ -49,9 +49,12 @@ struct FpgaConfig {
     double launch_overhead_s = 0;      // host → kernel start and completion (one kernel launch)
     double engine_dsp_fraction = 0.5;  // DSPs a design's main engine may use (rest: shell, glue)
     // Design parameters of the fused designs as the authors built them ("dsa.ip_lanes",
-    // "dsa.hbm_ports", "seer.…", "lserve.…"; hardware profile `design_params`); a design
-    // without an entry uses its default (FusedParams{} = derived from this config).
-    // check_fpga_config rejects an engine that needs more DSPs than the device has.
+    // "dsa.hbm_ports", "<design>.mac_cycles" and "<design>.round_cycles" (the engine computes
+    // mac / round of the cycles: FusedParams::engine_duty; SeerAttention-R has one round per
+    // kernel, ".round_cycles_top_k" / ".round_cycles_threshold"), "seer.logit_select", …; hardware
+    // profile `design_params`); a design without an entry uses its default (FusedParams{} =
+    // derived from this config). check_fpga_config rejects an engine that needs more DSPs or HBM
+    // ports than the device has, and a MAC loop longer than its round.
     std::map<std::string, double> design_params;
     // The parameter's value, or 0 when absent.
     double design_param(const std::string& key) const;

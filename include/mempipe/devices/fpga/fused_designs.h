@@ -35,6 +35,18 @@ struct FusedParams {
     int64_t hbm_ports = 0;   // HBM pseudo-channels the key loader reads (0: all)
     double topk_lanes = 16;  // scores compared with the list's worst per cycle (docs/fpga.md)
     double sort_lanes = 16;  // output merge network width (design choice, docs/fpga.md)
+    // Fraction of cycles the engine's MAC array computes, in (0, 1] (1: always). The authors' PEs
+    // run their MAC loop and their score-output loop one after another (e.g. DSA: 16 MAC cycles,
+    // then 16 psum cycles per 16 keys: 0.5); u55c.json design_params give each design's value.
+    double engine_duty = 1;
+    // SeerAttention-R only: time the design as the authors' kernels, which select on the logits
+    // in the scoring pass (top-k, or a compare per logit) with no softmax passes. The emulator
+    // still computes the reference's softmax (bit-exact); only the timing drops those passes.
+    bool logit_select = false;
+    // LServe only: keys from URAM / HBM score this many times slower than from BRAM (the authors'
+    // rounds score 128 keys from BRAM, 32 from URAM, 8 from HBM in the same cycles). 1: one rate.
+    double uram_slowdown = 1;
+    double hbm_slowdown = 1;
 };
 
 // Most query heads the DSA design's query ROM holds.
