@@ -33,7 +33,10 @@ struct MethodStats {
     bool fpga = false;  // a memory step ran on the FPGA at some size
     double energy_geo = 0, base_j_geo = 0, het_j_geo = 0;  // geomeans over sizes
     // The paper's mapping forced with pins (Fig. 6): what the FPGA would give.
-    Span mapped_mem, mapped_e2e, mapped_pcie_per_exec, mapped_pcie_per_unit, mapped_fpga_memory;
+    Span mapped_mem, mapped_e2e, mapped_fpga_memory;
+    // Its copies per transfer step as App. C counts them (per layer and token, retrieval or
+    // segment; see transfer_steps_per_unit in simulate_validate.cpp).
+    Span mapped_pcie_per_step;
     std::string mapped_note;  // why the mapping was infeasible, if it was
     std::string mapped_why;   // the FPGA unit vs the GPU at the largest size (device models)
 };
@@ -42,7 +45,8 @@ struct Inputs {
     const HardwareNode* node = nullptr;
     const SimulationReport* study = nullptr;
     std::map<std::string, MethodStats> stats;
-    std::map<std::string, SimulationRow> fallback;  // "dsa@262144", "memagent@b4", …
+    std::map<std::string, SimulationRow> fallback;         // "dsa@262144", "memagent@b4", …
+    std::map<std::string, SimulationRow> fallback_mapped;  // the same with the paper's mapping
     std::optional<SimulationReport> a100;
     const HardwareNode* a100_node = nullptr;
 };

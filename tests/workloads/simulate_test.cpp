@@ -131,6 +131,30 @@ TEST(Simulate, PaperMappingPinsPutTheMemoryStepsOnTheFpga) {
     EXPECT_TRUE(paper_mapping_pins(make_workload({"lact", 0, 1, ""}), node).empty());
 }
 
+// Under the paper's mapping the copies per segment are what the design moves (App. C counts them
+// per segment): memory as context one 32.8 kB message in (the memory's new key and embedding) and
+// the 16.4 kB recalled embedding out, whatever the request length; MemAgent the chunk prefill's KV
+// cache, 28 layers of 6224 tokens, into the FPGA, plus its token ids back.
+TEST(Simulate, PaperMappingCopiesPerSegment) {
+    const HardwareNode& node = paper_node();
+    auto per_segment = [&](const char* method, int64_t tokens, int64_t segments) {
+        const Workload w = make_workload({method, tokens, 1, ""});
+        const SimulationRow r =
+            simulate_workload(w, node, Objective::Latency, paper_mapping_pins(w, node));
+        EXPECT_FALSE(r.fpga_units.empty()) << method;
+        return r.hetero.transfer_seconds / r.units / double(segments);
+    };
+    const double hmt_want = node.route("mi210", "u55c", 2 * 4096 * 4.0).best.seconds +
+                            node.route("u55c", "mi210", 4096 * 4.0).best.seconds;
+    for (int64_t segments : {16, 256})
+        EXPECT_NEAR(per_segment("hmt", segments * 1024, segments), hmt_want, 1e-9 * hmt_want)
+            << segments << " segments";
+    const double kv = 28 * node.route("mi210", "u55c", 6224 * 2048.0).best.seconds;
+    const double got = per_segment("memagent", 7 * 5000, 7);
+    EXPECT_GE(got, kv * (1 - 1e-9));
+    EXPECT_LE(got, kv * 1.01);  // + the token ids (4 B copies), far below 1% of the KV cache
+}
+
 TEST(Simulate, UnknownMethodIsAUsageError) {
     SimulateOptions o;
     o.methods = {"dsa", "nope"};

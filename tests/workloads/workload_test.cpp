@@ -190,6 +190,11 @@ TEST(Workloads, SeerMemoryStepsCostTheCatalogueOps) {
         EXPECT_EQ(s.n_blocks, nb);
         EXPECT_EQ(s.select.mode, sel.mode);
         EXPECT_EQ(s.sequences, B);
+        // What the design returns over PCIe: int32 block indices (token budget), or a bitmap of
+        // 128-bit words per KV head (the authors' threshold kernel).
+        const double want = threshold ? double(B * 8 * ((nb + 127) / 128) * 16)
+                                      : double(B * 8 * seer_select_width(nb, sel) * 4);
+        EXPECT_DOUBLE_EQ(f.fused.output_bytes, want) << (threshold ? "threshold" : "top-k");
     }
 }
 
@@ -213,6 +218,31 @@ TEST(Workloads, LserveMemoryStepsCostTheCatalogueOps) {
     EXPECT_EQ(s.history, N);
     EXPECT_EQ(s.active_kv_heads, 4);
     EXPECT_EQ(s.sequences, B);
+    // One message per selection from the GPU's Prepare to the scorer: the page statistics of the
+    // 4 retrieval heads (min and max, 128 bf16 each) and their 16 query heads (128 f32 each).
+    const OpNode& stats = node_named(w.graph, "lserve.page_stats");
+    EXPECT_DOUBLE_EQ(stats.output_bytes, double(B * (4 * 2 * 128 * 2 + 16 * 128 * 4)));
+    ASSERT_EQ(sc.inputs.size(), 1u);
+    EXPECT_EQ(w.graph.node(sc.inputs[0]).name, "lserve.page_stats");
+}
+
+// What crosses the GPU↔FPGA link per DSA step under the paper's mapping: one message in (the fp8
+// indexer query of 64 × 128, 64 f32 head weights and the new 132-byte key) and the 2048 int32
+// indices out; the scorer reads nothing else produced per step.
+TEST(Workloads, DsaStepHandsTheScorerOneMessage) {
+    const int64_t B = 3;
+    const Workload w = make_workload({"dsa", 65536, B, ""});
+    const OpNode& q = node_named(w.graph, "indexer.query");
+    EXPECT_DOUBLE_EQ(q.output_bytes, double(B * (64 * 128 + 64 * 4 + 132)));
+    const OpNode& logits = node_named(w.graph, "indexer.logits");
+    ASSERT_EQ(logits.inputs.size(), 1u);
+    EXPECT_EQ(w.graph.node(logits.inputs[0]).name, "indexer.query");
+    const auto& qin = q.inputs;
+    EXPECT_TRUE(std::any_of(qin.begin(), qin.end(),
+                            [&](int i) { return w.graph.node(i).name == "indexer.cache_append"; }));
+    EXPECT_DOUBLE_EQ(node_named(w.graph, "indexer.top_k").output_bytes, double(B * 2048 * 4));
+    EXPECT_DOUBLE_EQ(fused_named(w.graph, "indexer.score_top_k").fused.output_bytes,
+                     double(B * 2048 * 4));
 }
 
 TEST(Workloads, RagMemoryStepsCostTheCatalogueOps) {
@@ -264,6 +294,32 @@ TEST(Workloads, CompressedMemoryStepsCostTheCatalogueOps) {
     EXPECT_EQ(ds.batch, 1);
     EXPECT_EQ(dec.step, PipelineStep::Prepare);
     EXPECT_EQ(node_named(m.graph, "memagent.prefill").period, 1024);  // once per memory rewrite
+}
+
+// What crosses per segment under the paper's mapping (§5.2, App. C, App. E) and what the FPGA
+// holds: memory as context hands the memory's new key and embedding in and gets the recalled
+// embedding back; MemAgent delivers each layer's KV cache of the chunk prefill (bf16, 2 × 4 KV
+// heads × 128 per token) and gets a token id per decoded memory token; its engine holds int4
+// weights with f32 scales per 128 and the KV of prompt + memory, not bf16 weights.
+TEST(Workloads, CompressedMemoryHandsOverWhatThePaperTransfers) {
+    const int64_t B = 2;
+    const Workload h = make_workload({"hmt", 64 * 1024, B, ""});
+    EXPECT_DOUBLE_EQ(node_named(h.graph, "hmt.memory_key").output_bytes, double(B * 2 * 4096 * 4));
+    EXPECT_DOUBLE_EQ(node_named(h.graph, "hmt.recall").output_bytes, double(B * 4096 * 4));
+    const Workload m = make_workload({"memagent", 128 * 1024, B, ""});
+    const double kv_token_layer = 2.0 * 4 * 128 * 2;  // Qwen2.5-7B: 4 KV heads × 128, bf16 K and V
+    const int64_t prompt = 200 + 1024 + 5000;         // template + problem, memory, chunk
+    EXPECT_DOUBLE_EQ(node_named(m.graph, "memagent.prefill").output_bytes,
+                     double(B * prompt) * kv_token_layer);
+    const OpNode& dec = node_named(m.graph, "memagent.decode");
+    EXPECT_DOUBLE_EQ(dec.output_bytes, double(B * 4));
+    const auto ds = std::get<fpga::memagent::Shape>(std::any_cast<fpga::DesignShape>(dec.shape));
+    const double d = 3584, q = 28 * 128, kv = 4 * 128, ffn = 18944, vocab = 152064;
+    const double params = 28 * (d * (q + 2 * kv) + q * d + 3 * d * ffn) + vocab * d;
+    EXPECT_DOUBLE_EQ(fpga::memagent::weight_bytes(ds), params * (0.5 + 4.0 / 128));
+    EXPECT_NEAR(
+        dec.state_bytes,
+        fpga::memagent::weight_bytes(ds) + double(B * (prompt + 1024)) * 28 * kv_token_layer, 1.0);
 }
 
 // Larger memories cost more in the memory steps; the batch scales per-sequence work.

@@ -138,16 +138,21 @@ Built build_memagent(const WorkloadOptions& o) {
                    layer_w,
                    int(kMemoryTokens)});
     // The GPU runs the bf16 model (the cost signature); the FPGA engine its int4 linears (shape).
-    int dec = b.add({"memagent.decode",
-                     "memagent_decode",
-                     PipelineStep::Prepare,
-                     decode_token_cost(m, mean_context, B),
-                     {p},
-                     Bd * 4.0,
-                     m.weight_bytes() + Bd * double(prefill_tokens + kMemoryTokens) * kv,
-                     int(L),
-                     Phase::Step,
-                     std::any(fpga::DesignShape(shape))});
+    // Its resident state is what the FPGA engine holds, int4 weights with their group scales
+    // (App. E: linear projections in INT4) and the KV cache of the chunk and the memory: the
+    // device whose capacity binds (16 GB of HBM). On the GPU the bf16 weights are held by the
+    // answer's decode (the same model), so they are not counted twice.
+    int dec = b.add(
+        {"memagent.decode",
+         "memagent_decode",
+         PipelineStep::Prepare,
+         decode_token_cost(m, mean_context, B),
+         {p},
+         Bd * 4.0,
+         fpga::memagent::weight_bytes(shape) + Bd * double(prefill_tokens + kMemoryTokens) * kv,
+         int(L),
+         Phase::Step,
+         std::any(fpga::DesignShape(shape))});
     int ap = b.add({"memagent.answer_prefill",
                     "prefill",
                     PipelineStep::Model,

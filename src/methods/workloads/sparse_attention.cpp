@@ -98,20 +98,25 @@ Built build_dsa(const WorkloadOptions& o) {
                         {key},
                         Bd * key_bytes});
     // Relevancy: the indexer query (wq_b, RoPE, Hadamard, fp8; head weights), then the logits over
-    // the L cached keys of each sequence (the key store is the state).
+    // the L cached keys of each sequence (the key store is the state). The query's output is the
+    // step's message to the scorer: fp8 query, head weights and the appended key, handed over
+    // together as the authors' indexer takes the query and the keys through one buffer
+    // (HeteroLLM kernels/dsa_indexer/indexer_vanilla.h: indexer_top's qk_vec_mem; the
+    // SeerAttention-R and LServe kernels order it "all past keys, q0, k0, …"), so a scorer on
+    // another device receives one copy per step, not one for the key and one for the query.
     int query = b.add({"indexer.query",
                        "indexer_query",
                        PipelineStep::Relevancy,
                        indexer_query_cost(iw, B),
-                       {q_a, norm},
-                       Bd * (kDsaHeads * kDsaHeadDim + kDsaHeads * 4),
+                       {q_a, norm, append},
+                       Bd * (kDsaHeads * kDsaHeadDim + kDsaHeads * 4 + key_bytes),
                        2.0 * (kDsaHeads * kDsaHeadDim * kDsQLora + kDsaHeads * kDsDim)});
     const double store = Bd * double(L) * key_bytes;
     int logits = b.add({"indexer.logits",
                         "mqa_relu_logits",
                         PipelineStep::Relevancy,
                         repeated(mqa_relu_logits_cost(1, kDsaHeads, L), Bd),
-                        {append, query},
+                        {query},
                         Bd * double(L) * 4,
                         store});
     int topk = b.add({"indexer.top_k",
@@ -218,12 +223,19 @@ Built build_seer(const WorkloadOptions& o, bool threshold) {
                         {scores},
                         Bd * double(gs.hkv * width) * 4});
     fpga::seer::Shape shape{gs, nb, sel, B};
+    // What the FPGA design hands back to the GPU: the token budget's block indices (int32), or,
+    // in threshold mode, one bit per block and KV head in 128-bit words, as the authors'
+    // threshold kernel writes it (HeteroLLM kernels/seerattention/indexer_seer_threshold.h:
+    // gemm_pe → `ap_uint<128> bitmap` per 128 blocks → write_id; their toolchain's index type
+    // ThresholdBitmapIndex), not a list of up to n_blocks indices.
+    const double fused_out = threshold ? Bd * double(gs.hkv) * double((nb + 127) / 128) * 16.0
+                                       : Bd * double(gs.hkv * width) * 4;
     b.fuse({scores, select}, {"seer.gate_select",
                               "seer_gate_select",
                               PipelineStep::Relevancy,
                               repeated(seer_gate_select_cost(gs, nb, sel), Bd),
                               {},
-                              Bd * double(gs.hkv * width) * 4,
+                              fused_out,
                               store,
                               1,
                               Phase::Step,
@@ -279,19 +291,23 @@ Built build_lserve(const WorkloadOptions& o) {
                                   Bd * 2 * m.hkv * m.head_dim * 2, AccessPattern::Regular},
                            {f.rope},
                            Bd * 2 * m.hkv * m.head_dim * 2});
-    // Prepare: the new key merged into its logical page's min/max (retrieval heads).
+    // Prepare: the new key merged into its logical page's min/max (retrieval heads). Its output is
+    // the step's message to the page scorer: the updated page statistics and the retrieval heads'
+    // query (f32), in one buffer as the authors' selector reads query and keys (HeteroLLM
+    // kernels/lserve/indexer_lserve_long.h: indexer_top's qk_vec_mem), so a scorer on another
+    // device receives one copy per selection.
     int stats = b.add({"lserve.page_stats",
                        "page_minmax",
                        PipelineStep::Prepare,
                        repeated(page_minmax_update_cost(ps, active), Bd),
                        {f.rope},
-                       Bd * page_bytes});
+                       Bd * (page_bytes + double(q_heads * m.head_dim) * 4)});
     const double store = Bd * double(n_logical) * page_bytes;
     Builder::Node sc{"lserve.page_scores",
                      "page_scores",
                      PipelineStep::Relevancy,
                      repeated(page_scores_cost(n_logical, ps, active), Bd),
-                     {f.rope, stats},
+                     {stats},
                      Bd * double(q_heads) * double(lserve_pages(N, ps)) * 4,
                      store};
     sc.period = kInterval;
