@@ -8,7 +8,7 @@ namespace mempipe {
 double ExecutionReport::step_seconds(const Graph& g, PipelineStep step) const {
     double s = 0;
     for (size_t i = 0; i < g.size(); ++i)
-        if (g.node(int(i)).step == step) s += node_seconds[i] / g.node(int(i)).period;
+        if (g.node(int(i)).step == step) s += node_seconds[i] * g.node(int(i)).per_step();
     return s;
 }
 
@@ -31,7 +31,7 @@ ExecutionReport execute(const Graph& graph, Phase phase, Device& device, int rep
     rep.node_seconds.resize(graph.size(), 0.0);
     for (size_t i = 0; i < graph.size(); ++i) {
         rep.node_seconds[i] = median(samples[i]);
-        rep.total_seconds += rep.node_seconds[i] / graph.node(int(i)).period;
+        rep.total_seconds += rep.node_seconds[i] * graph.node(int(i)).per_step();
     }
     return rep;
 }

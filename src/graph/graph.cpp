@@ -1,5 +1,7 @@
 #include "mempipe/graph/graph.h"
 
+#include <cmath>
+
 #include "mempipe/core/error.h"
 
 namespace mempipe {
@@ -31,6 +33,9 @@ int Graph::add(OpNode node) {
                           in);
     MEMPIPE_CHECK_ARG(node.period >= 1, "graph node '{}' has period {} (must be ≥ 1)", node.name,
                       node.period);
+    MEMPIPE_CHECK_ARG(node.repeat > 0 && std::isfinite(node.repeat),
+                      "graph node '{}' has repeat {} (must be finite and > 0)", node.name,
+                      node.repeat);
     for (const auto& n : nodes_)
         MEMPIPE_CHECK_ARG(n.name != node.name, "graph already has a node named '{}'", node.name);
     nodes_.push_back(std::move(node));
@@ -62,14 +67,14 @@ static OpCost scaled(OpCost c, double f) {
 OpCost Graph::amortised_cost(Phase phase) const {
     OpCost total;
     for (const auto& n : nodes_)
-        if (n.phase == phase) total += scaled(n.cost, 1.0 / n.period);
+        if (n.phase == phase) total += scaled(n.cost, n.per_step());
     return total;
 }
 
 OpCost Graph::amortised_cost(Phase phase, PipelineStep step) const {
     OpCost total;
     for (const auto& n : nodes_)
-        if (n.phase == phase && n.step == step) total += scaled(n.cost, 1.0 / n.period);
+        if (n.phase == phase && n.step == step) total += scaled(n.cost, n.per_step());
     return total;
 }
 

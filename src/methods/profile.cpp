@@ -1,5 +1,7 @@
 #include "mempipe/methods/profile.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "mempipe/core/error.h"
@@ -32,8 +34,8 @@ MethodProfile profile_method(Method& method, const MethodOptions& options, int r
     for (size_t i = 0; i < graph.size(); ++i) {
         const OpNode& n = graph.node(int(i));
         if (n.phase != Phase::Step) continue;
-        p.nodes.push_back({n.name, n.op, n.step, n.phase, n.period, rep.node_seconds[i],
-                           rep.node_seconds[i] / n.period, n.cost});
+        p.nodes.push_back({n.name, n.op, n.step, n.phase, n.period, n.repeat, rep.node_seconds[i],
+                           rep.node_seconds[i] * n.per_step(), n.cost});
     }
     for (PipelineStep s : kAllPipelineSteps) {
         bool present = false;
@@ -46,6 +48,43 @@ MethodProfile profile_method(Method& method, const MethodOptions& options, int r
     p.tokens_selected = r.tokens_selected;
     p.memory_bytes_read = r.memory_bytes_read;
     return p;
+}
+
+double MethodProfile::memory_seconds() const {
+    double s = 0;
+    for (const auto& b : steps)
+        if (b.step != PipelineStep::Model) s += b.seconds;
+    return s;
+}
+
+double MethodProfile::memory_fraction() const {
+    return step_seconds > 0 ? memory_seconds() / step_seconds : 0.0;
+}
+
+bool MethodProfile::has_model_step() const {
+    for (const auto& b : steps)
+        if (b.step == PipelineStep::Model) return true;
+    return false;
+}
+
+double MethodProfile::max_repeat() const {
+    double r = 1;
+    for (const auto& n : nodes) r = std::max(r, n.repeat);
+    return r;
+}
+
+// What the times stand for: the whole model or one layer, measured or scaled.
+static std::string scope_note(const MethodProfile& p) {
+    const double r = p.max_repeat();
+    if (!p.has_model_step())
+        return "memory steps of one layer only (run with the rest of the model for the "
+               "memory-processing share)";
+    if (r > 1)
+        return fmt::format(
+            "whole model: one layer measured and each node scaled by its repeat (layers × "
+            "tokens, segments or chunks per step; up to ×{:g})",
+            r);
+    return "whole model, measured";
 }
 
 static Json cost_json(const OpCost& c) {
@@ -66,7 +105,10 @@ Json profile_to_json(const MethodProfile& p) {
            {"setup_s", p.setup_seconds},
            {"step_s", p.step_seconds},
            {"tokens_selected", p.tokens_selected},
-           {"memory_bytes_read", p.memory_bytes_read}};
+           {"memory_bytes_read", p.memory_bytes_read},
+           {"memory_seconds", p.memory_seconds()},
+           {"memory_fraction", p.has_model_step() ? Json(p.memory_fraction()) : Json(nullptr)},
+           {"scope", scope_note(p)}};
     Json steps = Json::array();
     for (const auto& s : p.steps)
         steps.push_back({{"step", pipeline_step_name(s.step)},
@@ -80,6 +122,7 @@ Json profile_to_json(const MethodProfile& p) {
                          {"op", n.op},
                          {"step", pipeline_step_name(n.step)},
                          {"period", n.period},
+                         {"repeat", n.repeat},
                          {"seconds", n.seconds},
                          {"amortised_seconds", n.amortised_seconds},
                          {"cost", cost_json(n.cost)}});
@@ -110,12 +153,13 @@ std::string profile_to_markdown(const MethodProfile& p) {
     std::string out =
         fmt::format("## {} — {} tokens, batch {}, {} threads, {} kernels\n\n{}\n\n", p.method,
                     human_tokens(p.tokens), p.batch, p.threads, p.backend, p.description);
-    out += "| node | op | step | every | time | FLOPs | bytes | FLOP/B | access |\n";
-    out += "|---|---|---|---:|---:|---:|---:|---:|---|\n";
+    out += fmt::format("Scope: {}.\n\n", scope_note(p));
+    out += "| node | op | step | every | × | time | FLOPs | bytes | FLOP/B | access |\n";
+    out += "|---|---|---|---:|---:|---:|---:|---:|---:|---|\n";
     for (const auto& n : p.nodes)
-        out += fmt::format("| {} | {} | {} | {} | {} | {:.3g} | {} | {:.2f} | {} |\n", n.name, n.op,
-                           pipeline_step_name(n.step),
-                           n.period == 1 ? "step" : fmt::format("{} steps", n.period),
+        out += fmt::format("| {} | {} | {} | {} | {:g} | {} | {:.3g} | {} | {:.2f} | {} |\n",
+                           n.name, n.op, pipeline_step_name(n.step),
+                           n.period == 1 ? "step" : fmt::format("{} steps", n.period), n.repeat,
                            human_seconds(n.seconds), n.cost.flops, human_bytes(n.cost.bytes()),
                            n.cost.intensity(), access_pattern_name(n.cost.pattern));
     out += "\n| step | time / decode step | share | FLOP/B |\n|---|---:|---:|---:|\n";
@@ -125,6 +169,11 @@ std::string profile_to_markdown(const MethodProfile& p) {
                            p.step_seconds > 0 ? 100 * s.seconds / p.step_seconds : 0.0,
                            s.cost.intensity());
     out += fmt::format("| **total** | **{}** | 100% | |\n\n", human_seconds(p.step_seconds));
+    if (p.has_model_step())
+        out += fmt::format(
+            "memory processing (Prepare + Relevancy + Retrieval + Apply): {} = "
+            "{:.3g}% of the step\n",
+            human_seconds(p.memory_seconds()), 100 * p.memory_fraction());
     out += fmt::format("tokens selected: {} · memory read per step: {} · setup: {}\n",
                        p.tokens_selected, human_bytes(p.memory_bytes_read),
                        human_seconds(p.setup_seconds));
@@ -140,12 +189,16 @@ std::string profiles_breakdown_markdown(const std::vector<MethodProfile>& ps) {
                 steps.push_back(s.step);
     std::sort(steps.begin(), steps.end());
     std::string out = fmt::format(
-        "## {} — per-step breakdown of one decode step (batch {}, {} threads, measured)\n\n",
-        ps[0].method, ps[0].batch, ps[0].threads);
+        "## {} — per-step breakdown of one step (a decode step, or a request for the RAG and "
+        "memory methods; batch {}, {} threads, measured)\n\n"
+        "Scope: {}.\n\n",
+        ps[0].method, ps[0].batch, ps[0].threads, scope_note(ps[0]));
+    const bool share = ps[0].has_model_step();
     out += "| tokens | step time |";
     for (auto s : steps) out += fmt::format(" {} |", pipeline_step_name(s));
+    if (share) out += " memory processing |";
     out += " memory read | tokens selected |\n|---:|---:|";
-    for (size_t i = 0; i < steps.size(); ++i) out += "---:|";
+    for (size_t i = 0; i < steps.size() + (share ? 1 : 0); ++i) out += "---:|";
     out += "---:|---:|\n";
     for (const auto& p : ps) {
         out += fmt::format("| {} | {} |", human_tokens(p.tokens), human_seconds(p.step_seconds));
@@ -156,6 +209,7 @@ std::string profiles_breakdown_markdown(const std::vector<MethodProfile>& ps) {
             out += fmt::format(" {} ({:.0f}%) |", human_seconds(sec),
                                p.step_seconds > 0 ? 100 * sec / p.step_seconds : 0.0);
         }
+        if (share) out += fmt::format(" **{:.3g}%** |", 100 * p.memory_fraction());
         out += fmt::format(" {} | {} |\n", human_bytes(p.memory_bytes_read), p.tokens_selected);
     }
     out += "\nArithmetic intensity (FLOP/byte) per step:\n\n| tokens |";

@@ -125,6 +125,7 @@ void Model::build_candidates() {
         c.name = nd.name;
         c.phase = nd.phase;
         c.period = nd.period;
+        c.repeat = nd.repeat;
         c.state_bytes = nd.state_bytes;
         c.output_bytes = nd.output_bytes;
         single_[i] = add(std::move(c));
@@ -153,6 +154,7 @@ void Model::build_candidates() {
         c.name = fv.fused.name;
         c.phase = ph;
         c.period = fv.fused.period;
+        c.repeat = fv.fused.repeat;
         c.state_bytes = fv.fused.state_bytes;
         c.output_bytes = fv.fused.output_bytes > 0 ? fv.fused.output_bytes
                                                    : graph_.node(fv.nodes.back()).output_bytes;
@@ -299,7 +301,7 @@ UnitCost Model::cost_with(int c, int s, const std::vector<double>& used) const {
         return u;
     }
     u.feasible = true;
-    const double per = k.phase == Phase::Step ? double(k.period) : 1.0;
+    const double per = k.phase == Phase::Step ? double(k.period) / k.repeat : 1.0;
     u.seconds = e.seconds / per;
     u.joules = e.joules / per;
     return u;
@@ -394,8 +396,10 @@ bool Model::schedule(State& st, int c, int s, Record* rec) const {
         if (ce < 0) {
             const int producer = st.cand_of[size_t(in)];
             const CopyRoute& r = route(producer, src, s);
-            const double per =
-                pin == kStep ? double(std::max(cands_[size_t(producer)].period, k.period)) : 1.0;
+            const double per = pin == kStep
+                                   ? double(std::max(cands_[size_t(producer)].period, k.period)) /
+                                         std::min(cands_[size_t(producer)].repeat, k.repeat)
+                                   : 1.0;
             const double secs = r.seconds / per;
             Timeline& t = st.tl[pin];
             double start = st.end[size_t(in)];

@@ -51,6 +51,7 @@ struct Candidate {
     std::string name;
     Phase phase = Phase::Step;
     int period = 1;
+    double repeat = 1.0;  // OpNode::repeat
     double state_bytes = 0;
     double output_bytes = 0;
     std::vector<int> inputs;            // graph nodes read from outside the unit (sorted, unique)

@@ -10,7 +10,7 @@ namespace mempipe {
 
 struct ExecutionReport {
     std::vector<double> node_seconds;  // [graph.size()]: median over repeats; 0 for nodes not run
-    double total_seconds = 0;          // sum of amortised node times (seconds / period)
+    double total_seconds = 0;          // sum of amortised node times (seconds · repeat / period)
     double step_seconds(const Graph& g, PipelineStep step) const;  // amortised
 };
 

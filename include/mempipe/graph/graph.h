@@ -33,7 +33,12 @@ struct OpNode {
     std::string op;    // catalogue op, e.g. "linear", "mqa_relu_logits", "top_k"
     PipelineStep step = PipelineStep::Model;
     Phase phase = Phase::Step;
-    int period = 1;             // runs once every `period` decode steps
+    int period = 1;  // runs once every `period` decode steps
+    // Times one decode step does this node's work: a graph that holds one of a model's L layers
+    // marks its per-layer nodes with L (the executor runs the node once; times and costs per step
+    // are multiplied by repeat / period).
+    double repeat = 1.0;
+    double per_step() const { return repeat / double(period); }
     OpCost cost;                // per execution
     std::vector<int> inputs;    // indices of nodes this node reads from
     std::function<void()> run;  // executes the op on the host CPU (empty in cost-only graphs)
@@ -65,7 +70,7 @@ class Graph {
     const std::vector<OpNode>& nodes() const { return nodes_; }
     const OpNode& node(int i) const { return nodes_.at(size_t(i)); }
     size_t size() const { return nodes_.size(); }
-    // Sum of costs of nodes of `phase`, amortised by period (cost / period).
+    // Sum of costs of nodes of `phase`, amortised (cost · repeat / period).
     OpCost amortised_cost(Phase phase) const;
     OpCost amortised_cost(Phase phase, PipelineStep step) const;
 

@@ -28,6 +28,10 @@ struct MethodOptions {
     int batch = 1;          // independent decode queries, each with its own memory
     uint64_t seed = 42;
     Backend backend = Backend::Cpu;
+    // Also run the rest of the model around the memory steps (src/methods/model_rest.h: one
+    // layer's projections, norms and MLP, and the LM head) with every per-layer node repeated ×
+    // the model's layer count, so a profile gives the memory-processing share of the whole step.
+    bool whole_model = false;
 };
 
 // What one decode step produced, for reports and for comparing backends.

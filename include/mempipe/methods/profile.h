@@ -20,8 +20,9 @@ struct NodeProfile {
     PipelineStep step;
     Phase phase;
     int period = 1;
+    double repeat = 1;             // executions per step it stands for (layers; see OpNode)
     double seconds = 0;            // median per execution
-    double amortised_seconds = 0;  // seconds / period
+    double amortised_seconds = 0;  // seconds · repeat / period
     OpCost cost;
 };
 
@@ -43,6 +44,15 @@ struct MethodProfile {
         steps;  // Prepare, Relevancy, Retrieval, Apply, Model (those present)
     int64_t tokens_selected = 0;
     double memory_bytes_read = 0;
+
+    // Seconds per step of the four memory-processing steps (all but Model).
+    double memory_seconds() const;
+    // memory_seconds / step_seconds: the paper's memory-processing share (Figs. 3–5) when the
+    // graph holds the rest of the model (a Model step); 0 when step_seconds is 0.
+    double memory_fraction() const;
+    bool has_model_step() const;
+    // The largest node repeat (> 1: per-layer nodes ran once and were scaled by the layer count).
+    double max_repeat() const;
 };
 
 MethodProfile profile_method(Method& method, const MethodOptions& options, int repeats);

@@ -15,6 +15,7 @@ struct ProfileArgs {
     int repeats = 3;
     uint64_t seed = 42;
     bool json = false;
+    bool memory_only = false;
     std::string output;
 };
 }  // namespace
@@ -35,6 +36,10 @@ void add_profile_command(CLI::App& app) {
     cmd->add_option("--seed", a->seed, "Seed for weights and synthetic memory")
         ->capture_default_str();
     cmd->add_flag("--json", a->json, "Print JSON instead of markdown");
+    cmd->add_flag("--memory-only", a->memory_only,
+                  "Run only the method's memory steps of one layer (default: the whole model "
+                  "around them — one layer measured and scaled by the layer count, plus the LM "
+                  "head — so the report gives the memory-processing share)");
     cmd->add_option("--output,-o", a->output,
                     "Also write the JSON report to this file (atomically)");
     cmd->callback([a] {
@@ -50,6 +55,7 @@ void add_profile_command(CLI::App& app) {
                 o.tokens = n;
                 o.batch = a->batch;
                 o.seed = a->seed;
+                o.whole_model = !a->memory_only;
                 check_method_options(*probe, o);
             }
         }
@@ -59,6 +65,7 @@ void add_profile_command(CLI::App& app) {
             o.tokens = n;
             o.batch = a->batch;
             o.seed = a->seed;
+            o.whole_model = !a->memory_only;
             std::cerr << "mempipe: profiling " << a->method << " at " << n << " tokens...\n";
             auto method =
                 make_method(a->method);  // fresh state per size: memory is released between sizes
