@@ -13,26 +13,31 @@
 
 namespace mempipe {
 
-void write_file_atomic(const std::string& path, const void* data, size_t bytes) {
+void write_parts_atomic(const std::string& path, std::initializer_list<FilePart> head,
+                        const std::vector<FilePart>& tail) {
     std::string tmp = path + ".tmp." + std::to_string(getpid());
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         runtime_error("cannot write '{}': {} (check the directory exists and is writable)", path,
                       std::strerror(errno));
-    const char* p = static_cast<const char*>(data);
-    size_t left = bytes;
-    while (left > 0) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int err = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            runtime_error("writing '{}' failed: {}", path, std::strerror(err));
+    auto put = [&](const FilePart& part) {
+        const char* p = static_cast<const char*>(part.data);
+        size_t left = part.bytes;
+        while (left > 0) {
+            ssize_t n = ::write(fd, p, left);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                int err = errno;
+                ::close(fd);
+                ::unlink(tmp.c_str());
+                runtime_error("writing '{}' failed: {}", path, std::strerror(err));
+            }
+            p += n;
+            left -= size_t(n);
         }
-        p += n;
-        left -= size_t(n);
-    }
+    };
+    for (const FilePart& part : head) put(part);
+    for (const FilePart& part : tail) put(part);
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         int err = errno;
         ::unlink(tmp.c_str());
@@ -43,6 +48,10 @@ void write_file_atomic(const std::string& path, const void* data, size_t bytes) 
         ::unlink(tmp.c_str());
         runtime_error("cannot rename '{}' to '{}': {}", tmp, path, std::strerror(err));
     }
+}
+
+void write_file_atomic(const std::string& path, const void* data, size_t bytes) {
+    write_parts_atomic(path, {{data, bytes}});
 }
 
 void write_text_atomic(const std::string& path, const std::string& text) {

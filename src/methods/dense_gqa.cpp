@@ -17,6 +17,7 @@
 #include "mempipe/core/dtype.h"
 #include "mempipe/core/error.h"
 #include "mempipe/ops/attention.h"
+#include "model_rest.h"
 #include "recipes.h"
 
 namespace mempipe {
@@ -27,6 +28,7 @@ struct GqaConfig {
     const char* name;
     const char* description;
     int64_t hq, hkv, d;
+    const char* model;  // configuration (model/config.h) of the rest of the model
 };
 
 GqaConfig config_of(GqaModel m) {
@@ -36,13 +38,19 @@ GqaConfig config_of(GqaModel m) {
                     "Qwen3-8B layer (32 query heads, 8 KV heads, head dim 128, bf16 KV cache): "
                     "dense decode "
                     "attention over every cached token (baseline)",
-                    32, 8, 128};
+                    32,
+                    8,
+                    128,
+                    "qwen3-8b"};
         case GqaModel::Llama31_8B:
             return {"dense-llama-3.1-8b",
                     "Llama-3.1-8B layer (32 query heads, 8 KV heads, head dim 128, bf16 KV cache): "
                     "dense "
                     "decode attention over every cached token (baseline)",
-                    32, 8, 128};
+                    32,
+                    8,
+                    128,
+                    "llama-3.1-8b"};
     }
     usage_error("unknown GQA model");
 }
@@ -58,13 +66,15 @@ class DenseGqaMethod final : public Method {
         double row = double(cfg_.hkv * cfg_.d);
         double per_batch = double(o.tokens + 1) * row * 2.0 * 2.0 + row * 4.0 * 2.0 +
                            double(cfg_.hq * cfg_.d) * 4.0 * 2.0;
-        return double(o.batch) * per_batch;
+        return double(o.batch) * per_batch +
+               (o.whole_model ? ModelRest::state_bytes(rest_shape_of(), o.batch) : 0.0);
     }
 
     void setup(const MethodOptions& o) override {
         MEMPIPE_CHECK_ARG(o.tokens >= 1, "{}: tokens must be ≥ 1, got {}", cfg_.name, o.tokens);
         MEMPIPE_CHECK_ARG(o.batch >= 1, "{}: batch must be ≥ 1, got {}", cfg_.name, o.batch);
         o_ = o;
+        if (o.whole_model) rest_.setup(rest_shape_of(), o.batch, o.seed);
         const int64_t B = o.batch, L = o.tokens + 1, row = cfg_.hkv * cfg_.d, qn = cfg_.hq * cfg_.d;
         k_.clear();
         v_.clear();
@@ -110,6 +120,7 @@ class DenseGqaMethod final : public Method {
                 }
             }
         };
+        append.repeat = layer_repeat();
         int a = g.add(std::move(append));
 
         OpNode attn;
@@ -133,8 +144,10 @@ class DenseGqaMethod final : public Method {
                     cpu::dense_attention_decode(q, k, v, shape, nullptr, o);
             }
         };
+        attn.repeat = layer_repeat();
         g.add(std::move(attn));
-        memory_bytes_ = g.amortised_cost(Phase::Step).bytes_read;
+        memory_bytes_ = g.amortised_cost(Phase::Step).bytes_read / layer_repeat();
+        if (o_.whole_model) rest_.add_nodes(g, o_.backend, int(g.size()) - 1);
         return g;
     }
 
@@ -152,7 +165,11 @@ class DenseGqaMethod final : public Method {
     }
 
     GqaConfig cfg_;
+    // The rest of the model (MethodOptions::whole_model) and the layer count its nodes stand for.
+    ModelRestShape rest_shape_of() const { return gqa_model_rest(model::model_config(cfg_.model)); }
+    double layer_repeat() const { return o_.whole_model ? double(rest_.shape().layers) : 1.0; }
     MethodOptions o_;
+    ModelRest rest_;
     std::vector<Buffer<uint16_t>> k_, v_;  // per batch element: [(N+1) × hkv × d] bf16
     Buffer<float> q_, k_new_, v_new_, out_;
     double memory_bytes_ = 0;

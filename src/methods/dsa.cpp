@@ -21,6 +21,7 @@
 #include "mempipe/ops/mla.h"
 #include "mempipe/ops/nn.h"
 #include "mempipe/ops/top_k.h"
+#include "model_rest.h"
 #include "recipes.h"
 
 namespace mempipe {
@@ -55,13 +56,15 @@ class DsaMethod final : public Method {
         double per_token = kKvWidth * 2.0 + (sparse_ ? 132.0 + 4.0 : 0.0);
         double weights = 2.0 * (kDsaHeads * kDsaHeadDim * kQLora + kDsaHeadDim * kDim +
                                 kDsaHeads * kDim + 2.0 * kMlaHeads * 128 * kLatent);
-        return double(o.batch) * double(o.tokens + 64) * per_token + weights;
+        return double(o.batch) * double(o.tokens + 64) * per_token + weights +
+               (o.whole_model ? ModelRest::state_bytes(rest_shape_of(), o.batch) : 0.0);
     }
 
     void setup(const MethodOptions& o) override {
         MEMPIPE_CHECK_ARG(o.tokens >= 1, "dsa: tokens must be ≥ 1, got {}", o.tokens);
         MEMPIPE_CHECK_ARG(o.batch >= 1, "dsa: batch must be ≥ 1, got {}", o.batch);
         o_ = o;
+        if (o.whole_model) rest_.setup(rest_shape_of(), o.batch, o.seed);
         const int64_t B = o.batch, L = o.tokens + 1;
         make_weights(o.seed);
         seqs_.clear();
@@ -108,6 +111,7 @@ class DsaMethod final : public Method {
             n.op = op;
             n.step = step;
             n.cost = cost;
+            n.repeat = layer_repeat();
             n.inputs = std::move(in);
             n.run = std::move(fn);
             return g.add(std::move(n));
@@ -265,7 +269,8 @@ class DsaMethod final : public Method {
                         cpu::mla_v_up(o, w_uv_.data(), mla_, y);
                 }
             });
-        memory_bytes_ = g.amortised_cost(Phase::Step).bytes_read;
+        memory_bytes_ = g.amortised_cost(Phase::Step).bytes_read / layer_repeat();
+        if (o_.whole_model) rest_.add_nodes(g, o_.backend, int(g.size()) - 1);
         return g;
     }
 
@@ -351,7 +356,13 @@ class DsaMethod final : public Method {
     }
 
     bool sparse_;
+    // The rest of the model (MethodOptions::whole_model) and the layer count its nodes stand for.
+    static ModelRestShape rest_shape_of() {
+        return mla_model_rest(model::model_config("deepseek-v3.2-layer"));
+    }
+    double layer_repeat() const { return o_.whole_model ? double(rest_.shape().layers) : 1.0; }
     MethodOptions o_;
+    ModelRest rest_;
     Buffer<uint16_t> wq_b_, wk_, weights_proj_, w_uk_, w_uv_;
     Buffer<float> k_gamma_, k_beta_;
     std::vector<float> inv_freq_;

@@ -42,6 +42,7 @@
 #include "mempipe/core/rng.h"
 #include "mempipe/ops/attention.h"
 #include "mempipe/ops/lserve.h"
+#include "model_rest.h"
 #include "recipes.h"
 
 namespace mempipe {
@@ -97,7 +98,8 @@ class LserveMethod final : public Method {
         double per_seq = L * row * 2.0 * 2.0 + double(kHkv) * cap * 2.0 * kD * 2.0 +
                          double(kHq) * n_phys * 4.0 + double(kHq * kD) * 8.0 + row * 10.0 +
                          double(kHq * shape_.width()) * 4.0;
-        return double(o.batch) * per_seq;
+        return double(o.batch) * per_seq +
+               (o.whole_model ? ModelRest::state_bytes(rest_shape_of(), o.batch) : 0.0);
     }
 
     void setup(const MethodOptions& o) override {
@@ -106,6 +108,7 @@ class LserveMethod final : public Method {
         MEMPIPE_CHECK_ARG(o.tokens < (int64_t(1) << 31) - kPage,
                           "{}: tokens={} exceeds the int32 index range", name(), o.tokens);
         o_ = o;
+        if (o.whole_model) rest_.setup(rest_shape_of(), o.batch, o.seed);
         streaming_ = streaming_mask(o.seed);
         retrieval_.assign(kHkv, 0);
         for (int64_t j = 0; j < kHkv; ++j) retrieval_[size_t(j)] = !streaming_[size_t(j)];
@@ -159,6 +162,7 @@ class LserveMethod final : public Method {
             n.step = step;
             n.period = period;
             n.cost = times(cost, double(B));
+            n.repeat = layer_repeat();
             n.inputs = std::move(in);
             n.run = std::move(fn);
             return g.add(std::move(n));
@@ -250,7 +254,8 @@ class LserveMethod final : public Method {
                                                         s->out.data());
                 }
             });
-        memory_bytes_ = g.amortised_cost(Phase::Step).bytes_read;
+        memory_bytes_ = g.amortised_cost(Phase::Step).bytes_read / layer_repeat();
+        if (o_.whole_model) rest_.add_nodes(g, o_.backend, int(g.size()) - 1);
         return g;
     }
 
@@ -326,7 +331,13 @@ class LserveMethod final : public Method {
     }
 
     LservePageShape shape_{kHq, kHkv, kD, kLogicalPage, kPage, kBudget};
+    // The rest of the model (MethodOptions::whole_model) and the layer count its nodes stand for.
+    static ModelRestShape rest_shape_of() {
+        return gqa_model_rest(model::model_config("llama-3.1-8b"));
+    }
+    double layer_repeat() const { return o_.whole_model ? double(rest_.shape().layers) : 1.0; }
     MethodOptions o_;
+    ModelRest rest_;
     std::vector<uint8_t> streaming_, retrieval_;
     std::vector<std::unique_ptr<Sequence>> seqs_;
     double memory_bytes_ = 0;

@@ -23,13 +23,22 @@
 // int8 with per-row scales (bit-exact on every backend); the query embedding is random too.
 //   Relevancy  rag.dense_top_k: dense_top_k, top 64 (fused scoring + selection).
 //   Retrieval  rag.top_k: BM25 top 64; rag.fuse_rrf: RRF (k = 60) of the two lists → 64 candidates.
-//   Apply      rag.append_context: the first 10 candidates. The cross-encoder reranker (64 → 10)
-//              comes with a later issue: no node, no cost.
+//   Apply      rag.append_context: the first 10 candidates (whole model: the reranker's top 10).
+// With the whole model, two-stage also runs its cross-encoder reranker (bge-reranker-large, one of
+// its 24 layers measured and scaled; random weights and random stand-in token ids):
+//   Relevancy  rag.rerank: the 64 (question, candidate) pairs' logits.
+//   Retrieval  rag.rerank_top_k: their top 10.
+// With MethodOptions::whole_model a step is a request: the retrieval nodes repeat `retrievals`
+// times (fs-rag 2, the others 1, as src/methods/workloads/rag.cpp), then the generator
+// (Llama-2-7B; two-stage Llama-3.1-8B) prefills the prompt (64 question + template tokens + 128 per
+// appended passage) and decodes 32 tokens (App. D), one layer measured and scaled by the layer
+// count (model_rest.h).
 // Results: selection = the retrieved doc indices per request, ascending, width k (64 candidates for
 // two-stage); output = their scores in rank order (BM25 / RRF); tokens_selected = the passages'
 // token counts appended to the prompts; Reference and Cpu backends give identical results.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -38,6 +47,7 @@
 #include "mempipe/core/buffer.h"
 #include "mempipe/core/error.h"
 #include "mempipe/core/rng.h"
+#include "mempipe/model/encoder.h"
 #include "mempipe/ops/bm25.h"
 #include "mempipe/ops/dense_retrieval.h"
 #include "mempipe/ops/fusion.h"
@@ -45,6 +55,7 @@
 #include "mempipe/rag/index.h"
 #include "mempipe/rag/search.h"
 #include "mempipe/rag/synthetic.h"
+#include "model_rest.h"
 #include "recipes.h"
 
 namespace mempipe {
@@ -55,6 +66,15 @@ using rag::Document;
 
 constexpr int64_t kDenseDim = 1024, kCandidates = 64, kTwoStageContext = 10;
 constexpr double kAvgBytesPerDoc = 660;  // synthetic docs: ~100 words of ~5.5 letters + spaces
+// The request around the retrievals (MethodOptions::whole_model), as the workloads model it
+// (src/methods/workloads/rag.cpp, App. D): the prompt's prefill, then 32 generated tokens.
+constexpr int64_t kGenerated = 32;       // App. D: "the maximum token generated is 32"
+constexpr int64_t kPassageTokens = 128;  // a ~100-word passage in Llama tokens (≈ 1.3 per word)
+constexpr int64_t kQuestionTokens = 64;  // question + template
+// The two-stage reranker (whole model): bge-reranker-large scores (question, candidate) pairs;
+// the question in XLM-R tokens, a passage at kPassageTokens, "<s> q </s></s> p </s>".
+constexpr const char* kReranker = "bge-reranker-large";
+constexpr int64_t kRerankQueryTokens = 24;
 
 // The corpus texts, flat (the doc store the Apply step reads passages from).
 struct DocStore {
@@ -94,6 +114,8 @@ struct RagConfig {
     int query_words;
     int64_t k;
     bool two_stage;
+    int retrievals;     // per request (src/methods/workloads/rag.cpp: rag.md §3.3–3.4)
+    const char* model;  // the generator (model/config.h)
 };
 
 struct Request {
@@ -107,6 +129,10 @@ struct Request {
     std::vector<float> fused_values;     // [64]
     std::vector<int32_t> fused_docs;     // [64]
     std::vector<float> query_embedding;  // [1024]
+    std::vector<int32_t> rerank_query;   // the question's reranker token ids
+    std::vector<float> rerank_scores;    // [64]: the cross-encoder's logit per candidate
+    std::vector<float> rerank_values;    // [10]
+    std::vector<int32_t> rerank_pos;     // [10]: positions in fused_docs
     std::string prompt;
 };
 
@@ -128,6 +154,14 @@ class RagMethod final : public Method {
         // doc store + index (~100 postings × 8 B + vocabulary) + score arrays + dense keys.
         double b = n * kAvgBytesPerDoc + n * 100 * 8.0 + n * 4.0 * double(o.batch);
         if (c_.two_stage) b += n * double(kDenseDim + 4);
+        if (o.whole_model)
+            b += ModelRest::state_bytes(rest_shape(), o.batch, prompt_tokens(),
+                                        prompt_tokens() + kGenerated);
+        if (o.whole_model && c_.two_stage) {  // one reranker layer + its f32 embedding tables
+            const auto& r = model::model_config(kReranker);
+            b += double(r.vocab + r.max_positions + r.type_vocab) * double(r.hidden) * 4.0 +
+                 double(4 * r.hidden * r.hidden + 2 * r.hidden * r.intermediate) * 2.0;
+        }
         return b;
     }
 
@@ -139,6 +173,9 @@ class RagMethod final : public Method {
                           "{}: {} documents exceed the int32 doc-id range", name(), o.tokens);
         MEMPIPE_CHECK_ARG(o.batch >= 1, "{}: batch must be ≥ 1, got {}", name(), o.batch);
         o_ = o;
+        if (o.whole_model)
+            rest_.setup(rest_shape(), o.batch, o.seed, prompt_tokens(),
+                        prompt_tokens() + kGenerated);
         store_ = DocStore{};
         auto corpus = rag::make_synthetic_corpus(o.tokens, o.seed);
         std::vector<Document> batch;
@@ -159,6 +196,8 @@ class RagMethod final : public Method {
             r.top_docs.assign(size_t(bm25_k()), -1);
         }
         if (c_.two_stage) setup_dense();
+        reranker_.reset();
+        if (c_.two_stage && o.whole_model) setup_reranker();
     }
 
     Graph step_graph() override {
@@ -173,6 +212,8 @@ class RagMethod final : public Method {
             nd.op = op;
             nd.step = step;
             nd.phase = phase;
+            // A request runs its retrievals `retrievals` times (MethodOptions::whole_model).
+            if (phase == Phase::Step && o_.whole_model) nd.repeat = double(c_.retrievals);
             nd.cost = cost;
             nd.inputs = std::move(in);
             nd.run = std::move(fn);
@@ -268,6 +309,38 @@ class RagMethod final : public Method {
                     });
         }
 
+        if (c_.two_stage && o_.whole_model) {
+            // The cross-encoder over the 64 candidates (one of its layers measured, scaled by the
+            // layer count: the embedding lookup and the classifier head are scaled with it, a
+            // small overestimate), then the top 10 of its scores.
+            const double layers = double(model::model_config(kReranker).layers);
+            OpNode rr;
+            rr.name = "rag.rerank";
+            rr.op = "cross_encoder";
+            rr.step = PipelineStep::Relevancy;
+            rr.repeat = layers * double(c_.retrievals);
+            std::vector<int64_t> lens(size_t(B * kCandidates),
+                                      kRerankQueryTokens + kPassageTokens + 4);
+            rr.cost = model::encoder_forward_cost(reranker_->encoder().config(), lens,
+                                                  LinearFormat::Bf16, 0, true);
+            rr.inputs = {selected};
+            rr.run = [this, ref] { rerank(ref); };
+            const int rerank_node = g.add(std::move(rr));
+            selected =
+                add("rag.rerank_top_k", "top_k", PipelineStep::Retrieval, Phase::Step,
+                    scaled(top_k_cost(kCandidates, kTwoStageContext), double(B)), {rerank_node},
+                    [this, ref] {
+                        for (Request& r : reqs_) {
+                            if (ref)
+                                ref::top_k(r.rerank_scores.data(), kCandidates, kTwoStageContext,
+                                           r.rerank_values.data(), r.rerank_pos.data());
+                            else
+                                cpu::top_k(r.rerank_scores.data(), kCandidates, kTwoStageContext,
+                                           r.rerank_values.data(), r.rerank_pos.data());
+                        }
+                    });
+        }
+
         // Apply: size the prompt assembly with the passages this step really appends.
         for (const OpNode& nd : g.nodes())
             if (nd.phase == Phase::Step) nd.run();
@@ -280,10 +353,17 @@ class RagMethod final : public Method {
         apply_cost.bytes_read = passage_bytes;
         apply_cost.bytes_written = passage_bytes + prompt_bytes;
         apply_cost.pattern = AccessPattern::Irregular;
-        add("rag.append_context", "append_context", PipelineStep::Apply, Phase::Step, apply_cost,
-            {selected}, [this] { assemble_prompts(); });
+        const int apply = add("rag.append_context", "append_context", PipelineStep::Apply,
+                              Phase::Step, apply_cost, {selected}, [this] { assemble_prompts(); });
         assemble_prompts();
-        memory_bytes_ = g.amortised_cost(Phase::Step).bytes_read;
+        memory_bytes_ = g.amortised_cost(Phase::Step).bytes_read /
+                        (o_.whole_model ? double(c_.retrievals) : 1.0);
+        if (o_.whole_model) {  // the request: prefill the prompt, then decode kGenerated tokens
+            const int64_t P = prompt_tokens();
+            const int pre = rest_.add_nodes(g, o_.backend, apply, {"prefill", P, 1, P});
+            rest_.add_nodes(g, o_.backend, pre,
+                            {"decode", 1, double(kGenerated), P + kGenerated / 2});
+        }
         return g;
     }
 
@@ -309,6 +389,11 @@ class RagMethod final : public Method {
 
   private:
     int64_t bm25_k() const { return c_.two_stage ? kCandidates : c_.k; }
+    ModelRestShape rest_shape() const { return gqa_model_rest(model::model_config(c_.model)); }
+    int64_t prompt_tokens() const {
+        const int64_t passages = c_.two_stage ? kTwoStageContext : c_.k;
+        return kQuestionTokens + passages * kPassageTokens;
+    }
 
     void build_index() {
         StoreReader reader(store_);
@@ -322,6 +407,12 @@ class RagMethod final : public Method {
     // The passages appended to the prompt: the top k (two-stage: the first 10 candidates).
     std::vector<int32_t> context_docs(const Request& r) const {
         std::vector<int32_t> out;
+        if (c_.two_stage && reranker_) {  // the reranker's top 10 of the candidates
+            for (int32_t pos : r.rerank_pos)
+                if (pos >= 0 && r.fused_docs[size_t(pos)] >= 0)
+                    out.push_back(r.fused_docs[size_t(pos)]);
+            return out;
+        }
         const std::vector<int32_t>& docs = c_.two_stage ? r.fused_docs : r.top_docs;
         const size_t n = c_.two_stage ? size_t(kTwoStageContext) : docs.size();
         for (size_t i = 0; i < std::min(n, docs.size()); ++i)
@@ -343,6 +434,53 @@ class RagMethod final : public Method {
                 r.prompt += '\n';
             }
             r.prompt += "Answer in the same format as before.\n";
+        }
+    }
+
+    // A one-layer bge-reranker-large with random bf16 weights (the step times one layer); token ids
+    // are random stand-ins (no XLM-R tokenizer): the question's per request, a passage's derived
+    // from its doc id.
+    void setup_reranker() {
+        model::ModelConfig cfg = model::model_config(kReranker);
+        cfg.layers = 1;
+        reranker_ = std::make_unique<model::CrossEncoder>(model::Encoder(
+            model::make_random_encoder(cfg, LinearFormat::Bf16, 0, o_.seed ^ 0x726572616e6bull)));
+        for (int b = 0; b < o_.batch; ++b) {
+            Request& r = reqs_[size_t(b)];
+            r.rerank_query = random_ids(kRerankQueryTokens, o_.seed * 31 + uint64_t(b));
+            r.rerank_scores.assign(size_t(kCandidates), 0.0f);
+            r.rerank_values.assign(size_t(kTwoStageContext), 0.0f);
+            r.rerank_pos.assign(size_t(kTwoStageContext), -1);
+        }
+    }
+
+    std::vector<int32_t> random_ids(int64_t n, uint64_t seed) const {
+        const int64_t vocab = reranker_->encoder().config().vocab;
+        Rng rng(seed);
+        std::vector<int32_t> ids(static_cast<size_t>(n));
+        for (auto& id : ids) id = int32_t(3 + rng.next_u64() % uint64_t(vocab - 3));
+        return ids;
+    }
+
+    void rerank(bool ref) {
+        const model::PairFormat format{0, 2, true, false, 512};
+        for (Request& r : reqs_) {
+            std::vector<model::PairInput> pairs;
+            std::vector<size_t> slot;
+            for (size_t i = 0; i < r.fused_docs.size(); ++i) {
+                if (r.fused_docs[i] < 0) continue;
+                const auto passage =
+                    random_ids(kPassageTokens, uint64_t(r.fused_docs[i]) * 2654435761u + 17);
+                pairs.push_back(model::make_pair_input(r.rerank_query, passage, format));
+                slot.push_back(i);
+            }
+            std::vector<model::EncoderInput> views;
+            for (const auto& p : pairs) views.push_back(p.view());
+            const std::vector<float> sc =
+                reranker_->score(views, ref ? model::Backend::Reference : model::Backend::Cpu);
+            std::fill(r.rerank_scores.begin(), r.rerank_scores.end(),
+                      -std::numeric_limits<float>::infinity());
+            for (size_t j = 0; j < slot.size(); ++j) r.rerank_scores[slot[j]] = sc[j];
         }
     }
 
@@ -386,6 +524,8 @@ class RagMethod final : public Method {
     Buffer<int8_t> keys_;
     Buffer<float> key_scales_;
     double memory_bytes_ = 0;
+    ModelRest rest_;
+    std::unique_ptr<model::CrossEncoder> reranker_;  // two-stage with the whole model
 };
 
 }  // namespace
@@ -397,29 +537,34 @@ std::unique_ptr<Method> make_rag_method(RagKind kind) {
                 "fs-rag",
                 "fixed-sentence RAG (DRAGIN FixLengthRAG): one BM25 retrieval per generated "
                 "sentence, query = the sentence (16 words), k = 3; --tokens = number of corpus "
-                "documents (synthetic Zipfian, ~100 words each); batch = concurrent requests",
-                16, 3, false});
+                "documents (synthetic Zipfian, ~100 words each); batch = concurrent requests; "
+                "with the whole model a step is a request: 2 retrievals, Llama-2-7B prefill of "
+                "the prompt and 32 generated tokens",
+                16, 3, false, 2, "llama-2-7b"});
         case RagKind::Flare:
             return std::make_unique<RagMethod>(RagConfig{
                 "flare",
                 "FLARE (as in DRAGIN): a BM25 retrieval when a sentence's mean (1 − p) > θ, query "
                 "= the sentence without its low-confidence tokens (12 words), k = 3; --tokens = "
-                "number of corpus documents",
-                12, 3, false});
+                "number of corpus documents; whole model: 1 retrieval + Llama-2-7B prefill and "
+                "32 generated tokens per request",
+                12, 3, false, 1, "llama-2-7b"});
         case RagKind::Dragin:
             return std::make_unique<RagMethod>(RagConfig{
                 "dragin",
                 "DRAGIN: a BM25 retrieval when RIND fires, query = QFS top-25 keywords, k = 3; "
-                "--tokens = number of corpus documents",
-                25, 3, false});
+                "--tokens = number of corpus documents; whole model: 1 retrieval + Llama-2-7B "
+                "prefill and 32 generated tokens per request",
+                25, 3, false, 1, "llama-2-7b"});
         case RagKind::TwoStage:
             return std::make_unique<RagMethod>(RagConfig{
                 "two-stage-rag",
                 "two-stage hybrid RAG: BM25 top-64 + dense top-64 (random int8 1024-d "
-                "embeddings) → RRF (k = 60) → 64 candidates, first 10 appended; the "
-                "cross-encoder reranker is not modelled yet (no node, later issue); --tokens = "
-                "number of corpus documents",
-                16, kCandidates, true});
+                "embeddings) → RRF (k = 60) → 64 candidates, first 10 appended; --tokens = "
+                "number of corpus documents; whole model: the bge-reranker-large cross-encoder "
+                "over the 64 candidates → top 10, Llama-3.1-8B prefill and 32 generated tokens "
+                "per request",
+                16, kCandidates, true, 1, "llama-3.1-8b"});
     }
     usage_error("unknown RAG method kind");
 }

@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "lact.h"
+#include "memory_methods.h"
 #include "mempipe/core/error.h"
 #include "mempipe/methods/method.h"
 #include "recipes.h"
@@ -50,9 +52,32 @@ const std::vector<Entry>& entries() {
         {"dragin", "DRAGIN: BM25 top-3 with 25 QFS keywords (--tokens = corpus documents)",
          [] { return make_rag_method(RagKind::Dragin); }},
         {"two-stage-rag",
-         "two-stage hybrid RAG: BM25 + dense (1024-d) top-64 → RRF → 64 candidates; reranker "
-         "not modelled yet (--tokens = corpus documents)",
+         "two-stage hybrid RAG: BM25 + dense (1024-d) top-64 → RRF → 64 candidates; with the "
+         "whole model the bge-reranker-large cross-encoder picks 10 (--tokens = corpus documents)",
          [] { return make_rag_method(RagKind::TwoStage); }},
+        {"lact",
+         "LaCT test-time training: SwiGLU fast weights (4 heads × 384), apply-then-update per "
+         "2048-token chunk with momentum and Muon; one step = one chunk of one layer (no "
+         "Retrieval step, as the paper's Table 1)",
+         [] { return make_lact_method(); }},
+        {"hmt",
+         "HMT memory as context on Llama-2-7B: per 1024-token segment a summary pass over half "
+         "the segment, cross-attention recall over ≤ 100 cached memories, the augmented segment; "
+         "one step = one request (--tokens = input length)",
+         [] { return make_hmt_method(); }},
+        {"memory-as-context",
+         "HMT with the query from a linear projection of the segment instead of the summary "
+         "pass (the paper's Titans-style replication, App. D); one step = one request",
+         [] {
+             HmtRecipe r;
+             r.name = "memory-as-context";
+             r.summary_pass = false;
+             return make_hmt_method(r);
+         }},
+        {"memagent",
+         "MemAgent on Qwen2.5-7B: 5000-token chunks, the memory (≤ 1024 tokens) rewritten per "
+         "chunk, a final answer pass; one step = one request (--tokens = input length)",
+         [] { return make_memagent_method(); }},
     };
     return e;
 }

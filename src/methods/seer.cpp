@@ -34,6 +34,7 @@
 #include "mempipe/ops/attention.h"
 #include "mempipe/ops/nn.h"
 #include "mempipe/ops/seer.h"
+#include "model_rest.h"
 #include "recipes.h"
 
 namespace mempipe {
@@ -84,13 +85,15 @@ class SeerMethod final : public Method {
         double per_seq = L * kHkv * kD * 2.0 * 2 + nb * kHkv * (kGateHidden * 2.0 + 4.0 + 4.0) +
                          double(kBlock * kHkv * kD) * 2.0;
         double weights = double(kHq * kD * kGateHidden + kHkv * 3 * kD * kGateHidden) * 2.0;
-        return double(o.batch) * per_seq + weights;
+        return double(o.batch) * per_seq + weights +
+               (o.whole_model ? ModelRest::state_bytes(rest_shape_of(), o.batch) : 0.0);
     }
 
     void setup(const MethodOptions& o) override {
         MEMPIPE_CHECK_ARG(o.tokens >= 1, "{}: tokens must be ≥ 1, got {}", name(), o.tokens);
         MEMPIPE_CHECK_ARG(o.batch >= 1, "{}: batch must be ≥ 1, got {}", name(), o.batch);
         o_ = o;
+        if (o.whole_model) rest_.setup(rest_shape_of(), o.batch, o.seed);
         make_weights(o.seed);
         const int64_t N = o.tokens, L = N + 1, nb = n_blocks(),
                       width = seer_select_width(nb, params_);
@@ -151,6 +154,7 @@ class SeerMethod final : public Method {
             n.step = step;
             n.period = period;
             n.cost = cost;
+            n.repeat = layer_repeat();
             n.inputs = std::move(in);
             n.run = std::move(fn);
             return g.add(std::move(n));
@@ -256,7 +260,8 @@ class SeerMethod final : public Method {
                             SelectionGroups::PerKvHead, nullptr, s->out.data());
                 }
             });
-        memory_bytes_ = g.amortised_cost(Phase::Step).bytes_read;
+        memory_bytes_ = g.amortised_cost(Phase::Step).bytes_read / layer_repeat();
+        if (o_.whole_model) rest_.add_nodes(g, o_.backend, int(g.size()) - 1);
         return g;
     }
 
@@ -320,7 +325,13 @@ class SeerMethod final : public Method {
     }
 
     SeerSelection mode_;
+    // The rest of the model (MethodOptions::whole_model) and the layer count its nodes stand for.
+    static ModelRestShape rest_shape_of() {
+        return gqa_model_rest(model::model_config("qwen3-8b"));
+    }
+    double layer_repeat() const { return o_.whole_model ? double(rest_.shape().layers) : 1.0; }
     MethodOptions o_;
+    ModelRest rest_;
     SeerGateShape shape_;
     SeerSelectParams params_;
     Buffer<uint16_t> wq_, wk_, scratch_row_;

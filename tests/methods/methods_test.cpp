@@ -70,6 +70,11 @@ TEST_P(EveryMethod, FastPipelineMatchesReference) {
     }
 }
 
+TEST(Methods, LactIsRegistered) {
+    auto m = make_method("lact");
+    EXPECT_EQ(m->name(), "lact");
+}
+
 TEST(Methods, UnknownNameIsUsageError) {
     try {
         make_method("nope");
@@ -79,9 +84,14 @@ TEST(Methods, UnknownNameIsUsageError) {
     }
 }
 
+// Covered by their own tests on small shapes instead: lact has no Retrieval step (Table 1) and a
+// full-size Reference run costs ~40 GFLOP of scalar f64 (tests/methods/lact_test.cpp); memagent
+// has no Relevancy step (Table 1) and hmt's summary pass runs a backbone layer over 497 rows, too
+// slow in scalar f64 (tests/methods/memory_methods_test.cpp).
 std::vector<std::string> method_names() {
     std::vector<std::string> out;
-    for (const auto& m : list_methods()) out.push_back(m.name);
+    for (const auto& m : list_methods())
+        if (m.name != "lact" && m.name != "memagent" && m.name != "hmt") out.push_back(m.name);
     return out;
 }
 

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     mempipe::cli::add_rag_command(app);
     mempipe::cli::add_plan_command(app);
     mempipe::cli::add_simulate_command(app);
+    mempipe::cli::add_embed_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

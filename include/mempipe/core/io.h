@@ -5,6 +5,9 @@
 // the benchmarks hand identical inputs to the Python peers.
 #pragma once
 
+#include <initializer_list>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -18,6 +21,15 @@ namespace mempipe {
 using Json = nlohmann::ordered_json;
 
 void write_file_atomic(const std::string& path, const void* data, size_t bytes);
+// One piece of a file written by write_parts_atomic.
+struct FilePart {
+    const void* data;
+    size_t bytes;
+};
+// Writes the parts back to back to a temporary name in the same directory, fsyncs and renames it
+// over `path` (a failure leaves `path` as it was and removes the temporary file).
+void write_parts_atomic(const std::string& path, std::initializer_list<FilePart> head,
+                        const std::vector<FilePart>& tail = {});
 void write_text_atomic(const std::string& path, const std::string& text);
 void write_json_atomic(const std::string& path, const Json& j);
 

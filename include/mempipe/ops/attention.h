@@ -73,4 +73,81 @@ void streaming_attention_decode(const float* q, const uint16_t* k, const uint16_
                                 const uint8_t* kv_head_mask, float* out);
 }  // namespace cpu
 
+// ---- Paged KV cache, chunked prefill and paged decode -----------------------------------------
+//
+// PagedKvCache is a non-owning view of a bf16 KV cache stored in pages of `page_size` tokens (the
+// layout of vLLM's PagedAttention): k, v: [n_pages × page_size × hkv × d] bf16, row-major;
+// block_table: [n_blocks] int32 maps logical block b — positions [b·page_size, (b+1)·page_size) —
+// to a page in [0, n_pages). Position p lives in row (block_table[p / page_size]·page_size +
+// p % page_size) of k and v. The logical capacity is n_blocks·page_size. A contiguous cache
+// [n_tokens × hkv × d] is the special case of one page (`PagedKvCache::contiguous`).
+//
+// paged_kv_append writes m new tokens' K and V rows (f32 in, rounded to bf16 RNE, NaN kept) at
+// positions [len, len + m); both implementations give identical bits.
+//
+// attention_prefill runs m query rows at once (chunked prefill): q: [m × hq × d] f32 (RoPE'd);
+// query row i sits at position past + i and, when causal, attends the cache positions
+// [0, past + i] (the chunk's own K/V must already be appended); when not causal every row attends
+// [0, past + m) (the encoder case: a contiguous cache as one page, past = 0). GQA head mapping as
+// above (query head h uses KV head h / (hq / hkv)). out: [m × hq × d] f32, must not overlap q. The
+// reference computes each row's softmax in double; the CPU kernel tiles keys (32 per step) and
+// query (row, head) pairs of one KV head (32 per tile, in SIMD lanes), runs an online softmax in
+// f32 and spreads tiles over threads. Tolerance as for decode (the conformance cases: rtol 2e-5,
+// atol 2e-6 on N(0, 1) data with scale d^-0.5). A NaN in an attended key makes the whole output of
+// every head attending it NaN, a NaN value element that element; positions a causal row does not
+// attend (their K or V) cannot affect it.
+//
+// paged_attention_decode is dense_attention_decode over positions [0, n_tokens) of a paged cache
+// (q: [hq × d], out: [hq × d]); the CPU kernel resolves the block table into runs of physical rows
+// and reuses the decode engine above (same numerics). Its cost is dense_attention_cost.
+struct PagedKvCache {
+    uint16_t* k = nullptr;                 // [n_pages × page_size × hkv × d] bf16
+    uint16_t* v = nullptr;                 // [n_pages × page_size × hkv × d] bf16
+    const int32_t* block_table = nullptr;  // [n_blocks]: logical block → page
+    int64_t n_pages = 0;
+    int64_t page_size = 0;  // tokens per page, ≥ 1
+    int64_t n_blocks = 0;
+    int64_t hkv = 0;
+    int64_t d = 0;
+
+    int64_t capacity() const { return n_blocks * page_size; }  // positions addressable
+    // k, v: [n_tokens × hkv × d] as a single page (page_size = max(n_tokens, 1)).
+    static PagedKvCache contiguous(uint16_t* k, uint16_t* v, int64_t n_tokens, int64_t hkv,
+                                   int64_t d);
+};
+
+struct PrefillShape {
+    int64_t m = 0;     // query rows in the chunk
+    int64_t past = 0;  // tokens before the chunk (row i is at position past + i)
+    int64_t hq = 0;    // query heads (a multiple of the cache's hkv)
+    float scale = 0;   // softmax scale
+    bool causal = true;
+};
+
+// Append: reads 2·m·hkv·d·4 bytes, writes 2·m·hkv·d·2, no FLOPs.
+OpCost paged_kv_append_cost(int64_t m, int64_t hkv, int64_t d);
+// Prefill: 4·d FLOPs per attended (row, head, position); K/V bytes read once per KV head and
+// query tile of 32 (row, head) pairs (the kernel's reuse), q read and out written once.
+OpCost attention_prefill_cost(const PrefillShape& s, int64_t hkv, int64_t d);
+
+namespace ref {
+// k_new, v_new: [m × hkv × d] f32; positions [len, len + m) must lie within the capacity.
+void paged_kv_append(const PagedKvCache& cache, int64_t len, const float* k_new, const float* v_new,
+                     int64_t m);
+void attention_prefill(const float* q, const PagedKvCache& cache, const PrefillShape& s,
+                       float* out);
+// q, out: [hq × d] f32; attends positions [0, n_tokens).
+void paged_attention_decode(const float* q, const PagedKvCache& cache, int64_t n_tokens, int64_t hq,
+                            float scale, float* out);
+}  // namespace ref
+
+namespace cpu {
+void paged_kv_append(const PagedKvCache& cache, int64_t len, const float* k_new, const float* v_new,
+                     int64_t m);
+void attention_prefill(const float* q, const PagedKvCache& cache, const PrefillShape& s,
+                       float* out);
+void paged_attention_decode(const float* q, const PagedKvCache& cache, int64_t n_tokens, int64_t hq,
+                            float scale, float* out);
+}  // namespace cpu
+
 }  // namespace mempipe

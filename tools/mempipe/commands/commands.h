@@ -20,6 +20,7 @@ void add_profile_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_plan_command(CLI::App& app);      // mempipe plan (plan.cpp)
 void add_simulate_command(CLI::App& app);  // mempipe simulate [--validate] (simulate.cpp)
+void add_embed_command(CLI::App& app);     // mempipe embed (embed.cpp)
 void add_rag_command(CLI::App& app);  // mempipe rag …: index, search, eval (rag.cpp) and the below
 void add_rag_hybrid_commands(CLI::App& rag);  // rag dense, rag hybrid (rag_hybrid.cpp)
 void add_rag_replay_command(CLI::App& rag);   // rag replay (rag_replay.cpp)

@@ -1,0 +1,21 @@
+// cpu::ttt_loss_forward: G = k·W1ᵀ, U = k·W3ᵀ as two f32 GEMMs.
+#include "devices/cpu/ttt/ttt_kernels.h"
+#include "ops/ttt/ttt_internal.h"
+
+namespace mempipe::cpu {
+
+void ttt_loss_forward(const float* k, int64_t n, TttShape s, TttConstWeights w, float* gate_pre,
+                      float* up, TttMatmul mm) {
+    using namespace ttt_detail;
+    check_shape(s, n, "ttt_loss_forward");
+    check_weights(s, w, "w", "ttt_loss_forward");
+    check_rows(k, n, s.d, "k", "ttt_loss_forward");
+    check_rows(gate_pre, n, s.dh, "gate_pre", "ttt_loss_forward");
+    check_rows(up, n, s.dh, "up", "ttt_loss_forward");
+    if (n == 0 || s.dh == 0) return;
+    const cpu_ttt::Kernels kern = cpu_ttt::pick_kernels(mm);
+    kern.gemm({n, s.dh, s.d, k, s.d, false, w.w1, s.d, true, gate_pre, s.dh, false});
+    kern.gemm({n, s.dh, s.d, k, s.d, false, w.w3, s.d, true, up, s.dh, false});
+}
+
+}  // namespace mempipe::cpu
