@@ -477,7 +477,7 @@ class RagMethod final : public Method {
             std::vector<model::EncoderInput> views;
             for (const auto& p : pairs) views.push_back(p.view());
             const std::vector<float> sc =
-                reranker_->score(views, ref ? model::Backend::Reference : model::Backend::Cpu);
+                reranker_->score(views, ref ? Backend::Reference : Backend::Cpu);
             std::fill(r.rerank_scores.begin(), r.rerank_scores.end(),
                       -std::numeric_limits<float>::infinity());
             for (size_t j = 0; j < slot.size(); ++j) r.rerank_scores[slot[j]] = sc[j];

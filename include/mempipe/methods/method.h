@@ -17,11 +17,10 @@
 #include <string_view>
 #include <vector>
 
+#include "mempipe/core/backend.h"
 #include "mempipe/graph/graph.h"
 
 namespace mempipe {
-
-enum class Backend { Reference, Cpu };
 
 struct MethodOptions {
     int64_t tokens = 4096;  // cached tokens before the new one (the memory size N)

@@ -28,7 +28,6 @@
 
 #include "mempipe/core/buffer.h"
 #include "mempipe/model/config.h"
-#include "mempipe/model/encoder.h"  // Backend
 #include "mempipe/model/weights.h"
 #include "mempipe/ops/attention.h"
 

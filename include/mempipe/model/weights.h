@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "mempipe/core/backend.h"
 #include "mempipe/core/buffer.h"
 #include "mempipe/core/rng.h"
 #include "mempipe/model/safetensors.h"
@@ -15,8 +16,8 @@
 
 namespace mempipe::model {
 
-// Which op implementations a model forward pass uses: ref:: (scalar, f64 oracles) or cpu:: (fast).
-enum class Backend : uint8_t { Reference, Cpu };
+// Which op implementations a model forward pass uses (core/backend.h).
+using mempipe::Backend;
 
 // A weight matrix W [n × k] (out × in) with its own storage. `weights()` is the non-owning view the
 // linear kernels take; it stays valid when the object is moved.
