@@ -1,6 +1,10 @@
 // AVX-512 memory_recall_scores: one row of K at a time, four 16-lane FMA accumulators, masked tail.
 #include <immintrin.h>
 
+// GCC 12 reports a false -Wmaybe-uninitialized positive inside _mm512_reduce_add_ps (its
+// _mm512_undefined_* pass-through operand) once inlined here.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include "devices/cpu/memory_recall/memory_recall_kernels.h"
 
 namespace mempipe::cpu_memory_recall {
