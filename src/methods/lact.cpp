@@ -9,6 +9,8 @@
 //   Prepare    lact.grad     the backward pass: descent steps of −Σ lr·⟨f_W(k), v⟩ (ttt_grad)
 //   Prepare    lact.update   momentum, Muon (Newton–Schulz 5), W + step, row renormalisation
 //   Retrieval  —             none: TTT retrieves nothing (Table 1: N/A)
+// With MethodOptions::whole_model the graph adds the rest of the layer for the chunk and the LM
+// head (model_rest.h, LaCT's 760M model: config lact-760m), and every node repeats × 24 layers.
 // Idempotent: the update reads the previous weights and momentum and writes fresh copies, so
 // running the graph again recomputes the same chunk.
 //
@@ -33,6 +35,7 @@
 #include "mempipe/core/rng.h"
 #include "mempipe/core/simd.h"
 #include "mempipe/ops/ttt.h"
+#include "model_rest.h"
 
 namespace mempipe {
 
@@ -82,13 +85,17 @@ class LactMethod final : public Method {
         double per = 3.0 * w + double(2 * c_.dh + c_.d) * 4.0;
         if (c_.use_momentum) per += 2.0 * w;
         per += 4.0 * L * double(c_.d) * 4.0 + 4.0 * L * 4.0 + 2.0 * L * double(c_.dh) * 4.0;
-        return double(std::max(o.batch, 1)) * double(c_.heads) * per;
+        double rest = 0;
+        if (o.whole_model)
+            rest = ModelRest::state_bytes(rest_shape(), std::max(o.batch, 1), c_.chunk, c_.chunk);
+        return double(std::max(o.batch, 1)) * double(c_.heads) * per + rest;
     }
 
     void setup(const MethodOptions& o) override {
         MEMPIPE_CHECK_ARG(o.tokens >= 0, "{}: tokens must be ≥ 0, got {}", c_.name, o.tokens);
         MEMPIPE_CHECK_ARG(o.batch >= 1, "{}: batch must be ≥ 1, got {}", c_.name, o.batch);
         o_ = o;
+        if (o.whole_model) rest_.setup(rest_shape(), o.batch, o.seed, c_.chunk, c_.chunk);
         seqs_ = int64_t(o.batch) * c_.heads;
         const int64_t wsz = c_.d * c_.dh, L = c_.chunk, d = c_.d;
         for (Buffer<float>* b : {&w_prev_, &w_next_, &steps_})
@@ -160,6 +167,7 @@ class LactMethod final : public Method {
         apply.step = PipelineStep::Apply;
         apply.cost = times(ttt_apply_cost(L, s_, c_.matmul));
         apply.output_bytes = Sd * double(L * d) * 4.0;
+        apply.repeat = layer_repeat();
         apply.state_bytes = Sd * fast;
         apply.run = [this, ref, S, L, d] {
             for_each_sequence(S, ref, [&](int64_t sq) {
@@ -179,6 +187,7 @@ class LactMethod final : public Method {
         loss.step = PipelineStep::Relevancy;
         loss.cost = times(ttt_loss_forward_cost(L, s_, c_.matmul));
         loss.output_bytes = Sd * 2.0 * double(L * dh) * 4.0;
+        loss.repeat = layer_repeat();
         loss.state_bytes = Sd * fast;
         loss.run = [this, ref, S, L, d, dh] {
             for_each_sequence(S, ref, [&](int64_t sq) {
@@ -200,6 +209,7 @@ class LactMethod final : public Method {
         grad.cost = times(ttt_grad_cost(L, s_, false, c_.matmul));
         grad.inputs = {l};
         grad.output_bytes = Sd * fast;
+        grad.repeat = layer_repeat();
         grad.state_bytes = Sd * fast;
         grad.run = [this, ref, S, L, d, dh] {
             for_each_sequence(S, ref, [&](int64_t sq) {
@@ -228,6 +238,7 @@ class LactMethod final : public Method {
         upd.cost.bytes_written += copies;
         upd.inputs = {gr};
         upd.output_bytes = Sd * fast;
+        upd.repeat = layer_repeat();
         upd.state_bytes = Sd * fast * (c_.use_momentum ? 4.0 : 2.0);
         upd.run = [this, ref, S, L] {
             const int64_t wsz3 = 3 * c_.d * c_.dh;
@@ -250,8 +261,12 @@ class LactMethod final : public Method {
                                     float(beta), c_.use_muon, c_.matmul);
             });
         };
-        g.add(std::move(upd));
-        memory_bytes_ = g.amortised_cost(Phase::Step).bytes_read;
+        const int last = g.add(std::move(upd));
+        memory_bytes_ = g.amortised_cost(Phase::Step).bytes_read / layer_repeat();
+        // The rest of the LaCT layer for the chunk (whole model): the shared q/k/v projection,
+        // the in-layer window attention (approximated by causal attention within the chunk: the
+        // window equals the chunk, 2048), o_proj and the SwiGLU MLP, then the LM head.
+        if (o_.whole_model) rest_.add_nodes(g, o_.backend, last, {"model", c_.chunk, 1, c_.chunk});
         return g;
     }
 
@@ -266,6 +281,10 @@ class LactMethod final : public Method {
     }
 
   private:
+    // The rest of the model (MethodOptions::whole_model): LaCT's 760M language model.
+    static ModelRestShape rest_shape() { return gqa_model_rest(model::model_config("lact-760m")); }
+    double layer_repeat() const { return o_.whole_model ? double(rest_.shape().layers) : 1.0; }
+
     TttWeights weights(Buffer<float>& buf, int64_t sq) {
         float* base = buf.data() + sq * 3 * c_.d * c_.dh;
         const int64_t wsz = c_.d * c_.dh;
@@ -282,6 +301,7 @@ class LactMethod final : public Method {
     Buffer<float> w_prev_, w_next_, steps_, m_prev_, m_next_, norms_;
     Buffer<float> q_, k_, v_, out_, lr1_, lr3_, lr2_, gate_, g_, u_;
     double memory_bytes_ = 0;
+    ModelRest rest_;
 };
 
 }  // namespace

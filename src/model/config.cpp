@@ -82,6 +82,16 @@ const std::vector<ModelConfig>& builtin() {
         qwen3.qk_norm = true;
         v.push_back(qwen3);
 
+        // The LaCT language model (760M; memory_fpga.md §A3: hidden 1536, 24 layers) with the
+        // LaCTSWIGLUConfig defaults of lact_llm/lact_model/configuration_lact_swiglu.py (vocab
+        // 32000, rope_theta 1e4, norm_eps 1e-6, hidden_ratio 4 → fla's GatedMLP width
+        // 256·⌈1536·4·2/3 / 256⌉ = 4096). The 760M attention head count is not in those sources:
+        // 24 heads of 64 (the default config's head size, 2048 / 32) — costs do not depend on it.
+        v.push_back(decoder("lact-760m",
+                            "memory_fpga.md §A3 (hidden, layers) + LaCTSWIGLUConfig defaults "
+                            "(github.com/a1600012888/LaCT lact_llm/lact_model)",
+                            1536, 24, 24, 24, 64, 4096, 32000, 2048, 1e-6f, 10000.0));
+
         // One DeepSeek-V3.2 layer (61 in the model; `layers` is what profiles scale by). MLA
         // head_dim = qk_nope + qk_rope; the layer's MLP is the dense one (intermediate_size).
         ModelConfig ds =

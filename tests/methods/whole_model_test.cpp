@@ -105,6 +105,24 @@ TEST(WholeModel, DsaUsesTheMlaProjectionsOfTheDeepSeekLayer) {
     EXPECT_FALSE(by_name.count("model.qkv_proj"));
 }
 
+TEST(WholeModel, LactAddsTheRestOfItsLayerPerChunk) {
+    const auto& cfg = model::model_config("lact-760m");
+    auto m = make_method("lact");
+    Graph g = whole_graph(*m, 4096, true);
+    std::map<std::string, const OpNode*> by_name;
+    for (const auto& n : g.nodes()) by_name[n.name] = &n;
+    for (const char* name : {"lact.apply", "lact.loss", "lact.grad", "lact.update",
+                             "model.qkv_proj", "model.attention", "model.gate_up"}) {
+        ASSERT_TRUE(by_name.count(name)) << name;
+        EXPECT_EQ(by_name[name]->repeat, double(cfg.layers)) << name;
+    }
+    // The chunk's 2048 rows go through the projections: 2 · rows · (3·H) · H FLOPs for q/k/v.
+    EXPECT_DOUBLE_EQ(by_name["model.qkv_proj"]->cost.flops,
+                     2.0 * 2048 * double(3 * cfg.hidden) * double(cfg.hidden));
+    EXPECT_EQ(by_name["model.attention"]->op, "attention_prefill");
+    EXPECT_EQ(by_name["model.lm_head"]->repeat, 1.0);
+}
+
 TEST(WholeModel, ProfileReportsTheMemoryProcessingShare) {
     auto m = make_method("seer-attention-r");
     MethodOptions o;
