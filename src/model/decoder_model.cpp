@@ -105,6 +105,56 @@ std::vector<float> DecoderModel::prefill(std::span<const int32_t> ids) {
     return logits;
 }
 
+void DecoderModel::embed(std::span<const int32_t> ids, float* out) const {
+    const int64_t m = int64_t(ids.size());
+    if (opt_.backend == Backend::Reference)
+        ref::embedding_lookup(embedding_.data(), cfg_.vocab, cfg_.hidden, ids.data(), m, out);
+    else
+        cpu::embedding_lookup(embedding_.data(), cfg_.vocab, cfg_.hidden, ids.data(), m, out);
+}
+
+void DecoderModel::forward_embeddings(float* x, int64_t m) {
+    MEMPIPE_CHECK_ARG(m >= 1 && m <= opt_.max_tokens,
+                      "DecoderModel::forward_embeddings: {} rows; the model holds 1 to max_tokens "
+                      "= {}",
+                      m, opt_.max_tokens);
+    const int64_t H = cfg_.hidden;
+    for (int64_t c0 = 0; c0 < m; c0 += opt_.prefill_chunk) {
+        const int64_t rows = std::min(opt_.prefill_chunk, m - c0);
+        for (size_t l = 0; l < layers_.size(); ++l)
+            layers_[l].forward(x + c0 * H, rows, caches_[l].view(), c0, opt_.backend);
+    }
+    normed_.resize(size_t(m * H));
+    if (opt_.backend == Backend::Reference)
+        ref::rms_norm(x, final_norm_.data(), normed_.data(), m, H, cfg_.norm_eps);
+    else
+        cpu::rms_norm(x, final_norm_.data(), normed_.data(), m, H, cfg_.norm_eps);
+    std::copy(normed_.begin(), normed_.end(), x);
+    position_ = m;
+}
+
+void DecoderModel::logits(const float* h, int64_t m, float* out) const {
+    const LinearWeights head = cfg_.tie_embeddings
+                                   ? LinearWeights::bf16(embedding_.data(), cfg_.vocab, cfg_.hidden)
+                                   : lm_head_.weights();
+    if (opt_.backend == Backend::Reference)
+        ref::linear(h, head, nullptr, out, m);
+    else
+        cpu::linear(h, head, nullptr, out, m);
+}
+
+double DecoderModel::embedding_std() const {
+    double s = 0, s2 = 0;
+    const size_t n = embedding_.size();
+    for (size_t i = 0; i < n; ++i) {
+        const double v = bf16_to_f32(embedding_[i]);
+        s += v;
+        s2 += v * v;
+    }
+    const double mean = s / double(n);
+    return std::sqrt(std::max(0.0, s2 / double(n) - mean * mean));
+}
+
 std::vector<float> DecoderModel::decode(int32_t id) {
     return prefill(std::span<const int32_t>(&id, 1));
 }

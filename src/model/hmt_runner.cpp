@@ -102,7 +102,7 @@ HmtResult HmtRunner::run(std::span<const int32_t> ids) {
         std::copy(t_.begin(), t_.end(), x.begin());
         model_.embed(seg.first(size_t(j)), x.data() + H);
         std::copy(t_.begin(), t_.end(), x.begin() + (j + 1) * H);
-        model_.forward(x.data(), tr.summary_rows);
+        model_.forward_embeddings(x.data(), tr.summary_rows);
         std::copy(x.end() - H, x.end(), s.begin());
         // 2. Recall over the cached memory (the initial memory when it is empty).
         tr.recalled = memory_.size();
@@ -115,7 +115,7 @@ HmtResult HmtRunner::run(std::span<const int32_t> ids) {
         model_.embed(ids.subspan(size_t(start - tr.sensory), size_t(tr.sensory + tr.tokens)),
                      x.data() + H);
         std::copy(p.begin(), p.end(), x.end() - H);
-        model_.forward(x.data(), tr.segment_rows);
+        model_.forward_embeddings(x.data(), tr.segment_rows);
         model_.logits(x.data() + (1 + tr.sensory) * H, tr.tokens, out.logits.data() + start * V);
         // 4. M_n = the last row's final hidden state; K_n = M_n·Wkᵀ; push.
         const float* m = x.data() + (tr.segment_rows - 1) * H;

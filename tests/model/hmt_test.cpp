@@ -1,5 +1,5 @@
-// HMT over a decoder (model/hmt.h): the backbone equals DecoderModel, the recall equals its formula
-// (computed independently here in double), the FIFO keeps N, the segment loop's counts and
+// HMT over a decoder (model/hmt.h): the embedding path equals the id path, the recall equals its
+// formula (computed independently here in double), the FIFO keeps N, the segment loop's counts and
 // lengths, and a second segment recomputed by hand from the pieces equals the runner's.
 #include <gtest/gtest.h>
 
@@ -37,7 +37,7 @@ HmtConfig tiny_hmt(int64_t entries = 100) {
     return c;
 }
 
-TEST(HmtBackbone, EqualsDecoderModelForTheSameIds) {
+TEST(HmtBackbone, EmbeddingPathEqualsThePrefillOfTheSameIds) {
     const ModelConfig& cfg = model_config("tiny-llama");
     for (int64_t chunk : {512, 7}) {
         SCOPED_TRACE(chunk);
@@ -48,7 +48,7 @@ TEST(HmtBackbone, EqualsDecoderModelForTheSameIds) {
         const std::vector<float> want = dm.prefill(ids);
         std::vector<float> x(ids.size() * size_t(cfg.hidden)), got(size_t(cfg.vocab));
         hb.embed(ids, x.data());
-        hb.forward(x.data(), int64_t(ids.size()));
+        hb.forward_embeddings(x.data(), int64_t(ids.size()));
         hb.logits(x.data() + (ids.size() - 1) * size_t(cfg.hidden), 1, got.data());
         ASSERT_EQ(want.size(), got.size());
         for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(want[i], got[i]) << "logit " << i;
@@ -169,7 +169,7 @@ TEST(HmtRunner, SecondSegmentEqualsItsPiecesByHand) {
     std::copy(runner.initial_memory().begin(), runner.initial_memory().end(), x.begin());
     hb.embed(all.first(18), x.data() + H);
     std::copy(runner.initial_memory().begin(), runner.initial_memory().end(), x.end() - H);
-    hb.forward(x.data(), 20);
+    hb.forward_embeddings(x.data(), 20);
     std::vector<float> lg(size_t(18 * V));
     hb.logits(x.data() + H, 18, lg.data());
     EXPECT_EQ(lg, first.logits);
@@ -181,14 +181,14 @@ TEST(HmtRunner, SecondSegmentEqualsItsPiecesByHand) {
     std::copy(t.begin(), t.end(), sx.begin());
     hb.embed(all.subspan(18, 9), sx.data() + H);
     std::copy(t.begin(), t.end(), sx.end() - H);
-    hb.forward(sx.data(), 11);
+    hb.forward_embeddings(sx.data(), 11);
     std::vector<float> p(static_cast<size_t>(H));
     runner.recall(sx.data() + 10 * H, p.data());
     std::vector<float> ax(size_t(24 * H));
     std::copy(p.begin(), p.end(), ax.begin());
     hb.embed(all.subspan(14, 22), ax.data() + H);  // 4 sensory ids + X_2
     std::copy(p.begin(), p.end(), ax.end() - H);
-    hb.forward(ax.data(), 24);
+    hb.forward_embeddings(ax.data(), 24);
     std::vector<float> lg2(size_t(18 * V));
     hb.logits(ax.data() + 5 * H, 18, lg2.data());
     const HmtResult both = runner.run(all);

@@ -110,6 +110,18 @@ class DecoderModel {
     // reset(), prefill(prompt), then n_new greedy steps (argmax, ties → lower id); returns the
     // n_new generated ids.
     std::vector<int32_t> generate(std::span<const int32_t> prompt, int64_t n_new);
+    // Entry points for methods that feed the backbone embeddings rather than ids (HMT,
+    // model/hmt.h): out: [ids.size() × hidden] f32, the embedding rows of ids (each in [0, vocab)).
+    void embed(std::span<const int32_t> ids, float* out) const;
+    // x: [m × hidden] input embeddings at positions [0, m) of a fresh sequence (resets the
+    // position; 1 ≤ m ≤ options.max_tokens); on return the final hidden states (after the final
+    // RMSNorm), and position() = m.
+    void forward_embeddings(float* x, int64_t m);
+    // logits: [m × vocab] of final hidden states h: [m × hidden].
+    void logits(const float* h, int64_t m, float* out) const;
+    // Standard deviation of the embedding table's values (HMT scales its learned vectors by it).
+    double embedding_std() const;
+
     void reset() { position_ = 0; }
     int64_t position() const { return position_; }
     const ModelConfig& config() const { return cfg_; }
@@ -127,6 +139,7 @@ class DecoderModel {
     Buffer<float> final_norm_;  // [hidden]
     LinearStorage lm_head_;     // [vocab × hidden]; unused with tie_embeddings
     int64_t position_ = 0;
+    std::vector<float> normed_;  // forward_embeddings' scratch
 };
 
 // Index of the largest value (ties → lower index); −1 for n = 0. NaN entries are skipped.

@@ -30,11 +30,6 @@
 // summary pass by a linear projection (App. D); the profile recipe offers that as
 // HmtRecipe::summary_pass = false (src/methods/memory_methods.h).
 //
-// HmtBackbone is the decoder HMT drives. DecoderModel (model/decoder.h) takes token ids and returns
-// the last position's logits only; HMT needs input embeddings in and final hidden states out, so
-// HmtBackbone rebuilds DecoderModel::random's weights (same config, options and seed → the same
-// embedding table, layers, final norm and LM head; tests/model/hmt_test.cpp checks the logits
-// agree bit for bit) from model/decoder.h's public pieces and adds those two entry points.
 #pragma once
 
 #include <cstdint>
@@ -47,36 +42,9 @@
 
 namespace mempipe::model {
 
-class HmtBackbone {
-  public:
-    // The weights DecoderModel::random(cfg, options) builds.
-    static HmtBackbone random(const ModelConfig& cfg, const DecoderOptions& options);
-
-    // out: [ids.size() × hidden] f32, the embedding rows of ids (each in [0, vocab)).
-    void embed(std::span<const int32_t> ids, float* out) const;
-    // x: [m × hidden] input embeddings at positions [0, m) of a fresh sequence (1 ≤ m ≤
-    // options.max_tokens); on return the final hidden states (after the final RMSNorm).
-    void forward(float* x, int64_t m);
-    // logits: [m × vocab] of final hidden states h: [m × hidden].
-    void logits(const float* h, int64_t m, float* out) const;
-    // Standard deviation of the embedding table's values (HMT scales its learned vectors by it).
-    double embedding_std() const;
-
-    const ModelConfig& config() const { return cfg_; }
-    const DecoderOptions& options() const { return opt_; }
-
-  private:
-    HmtBackbone(const ModelConfig& cfg, const DecoderOptions& options) : cfg_(cfg), opt_(options) {}
-
-    ModelConfig cfg_;
-    DecoderOptions opt_;
-    Buffer<uint16_t> embedding_;  // [vocab × hidden] bf16
-    std::vector<DecoderLayer> layers_;
-    std::vector<KvCache> caches_;
-    Buffer<float> final_norm_;  // [hidden]
-    LinearStorage lm_head_;     // unused with tie_embeddings
-    std::vector<float> normed_;
-};
+// The decoder HMT drives: input embeddings in, final hidden states out (DecoderModel's
+// embed / forward_embeddings / logits).
+using HmtBackbone = DecoderModel;
 
 // HMT's memory cache: a FIFO of at most `capacity` memory embeddings [d] and their keys [h], oldest
 // first, contiguous (the layout the recall ops read).
