@@ -78,17 +78,14 @@ Built build_hmt(const WorkloadOptions& o) {
     add_generation_tail(b, m, kSegment + kGenerated / 2, B, backbone, layer_w, int(segments),
                         int(segments * L));
 
-    Built out;
-    out.graph = b.take();
-    out.unit = "request";
-    out.units = Bd / double(segments * kGenerated * L);
-    out.model = m.name;
-    out.description = fmt::format(
-        "memory as context (HMT with a Titans-style linear query, paper §6.1, App. D) on {}: {} "
-        "segments of 1024 tokens, memory of ≤ {} embeddings (mean {}), {} generated tokens; "
-        "batch {}",
-        m.name, segments, kMemory, n_mem, kGenerated, B);
-    return out;
+    return Built{
+        b.take(), "request", Bd / double(segments * kGenerated * L),
+        fmt::format(
+            "memory as context (HMT with a Titans-style linear query, paper §6.1, App. D) on {}: "
+            "{} segments of 1024 tokens, memory of ≤ {} embeddings (mean {}), {} generated tokens; "
+            "batch {}",
+            m.name, segments, kMemory, n_mem, kGenerated, B),
+        m.name};
 }
 
 // MemAgent (App. D; memory_fpga.md A2): per 5000-token chunk the model prefills template +
@@ -170,16 +167,13 @@ Built build_memagent(const WorkloadOptions& o) {
            m.weight_bytes(),
            int(chunks * kGenerated * L)});
 
-    Built out;
-    out.graph = b.take();
-    out.unit = "request";
-    out.units = Bd / double(chunks * kMemoryTokens * L);
-    out.model = m.name;
-    out.description = fmt::format(
-        "MemAgent on {} (paper App. D): {} chunks of 5000 tokens, each a {}-token prefill and a "
-        "1024-token memory decode (mean context {}), then a {}-token answer; batch {}",
-        m.name, chunks, prefill_tokens, mean_context, kGenerated, B);
-    return out;
+    return Built{
+        b.take(), "request", Bd / double(chunks * kMemoryTokens * L),
+        fmt::format(
+            "MemAgent on {} (paper App. D): {} chunks of 5000 tokens, each a {}-token prefill and "
+            "a 1024-token memory decode (mean context {}), then a {}-token answer; batch {}",
+            m.name, chunks, prefill_tokens, mean_context, kGenerated, B),
+        m.name};
 }
 
 // LaCT (memory_fpga.md A3): per layer a sliding-window attention (window 2048) and a SwiGLU
@@ -231,16 +225,13 @@ Built build_lact(const WorkloadOptions& o) {
            Bd * double(m.d) * 4.0});
     add_layer_back(b, m, B, int(b.graph().size()) - 1);
 
-    Built out;
-    out.graph = b.take();
-    out.unit = "token";
-    out.units = Bd / double(m.layers);
-    out.model = m.name;
-    out.description = fmt::format(
-        "LaCT ({}; profiled only, paper §4): SWA window 2048 + 4 × 384 SwiGLU fast weights, "
-        "update every 2048 tokens (Muon); {} cached tokens; batch {}",
-        m.name, L - 1, B);
-    return out;
+    return Built{
+        b.take(), "token", Bd / double(m.layers),
+        fmt::format(
+            "LaCT ({}; profiled only, paper §4): SWA window 2048 + 4 × 384 SwiGLU fast weights, "
+            "update every 2048 tokens (Muon); {} cached tokens; batch {}",
+            m.name, L - 1, B),
+        m.name};
 }
 
 }  // namespace mempipe::workloads

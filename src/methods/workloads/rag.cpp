@@ -124,20 +124,18 @@ Built build_single_stage_rag(const WorkloadOptions& o) {
                      int(kGenerated)});
     add_generation_tail(b, m, prompt + kGenerated / 2, B, pre, layer_w, int(R), int(R * L));
 
-    Built out;
-    out.graph = b.take();
-    out.unit = "request";
-    out.units = Bd / double(R * kGenerated * L);
-    out.model = m.name;
-    out.description = fmt::format(
-        "{} on {} (paper App. D): BM25 top-{} of {} passages ({} expected postings for a {}-word "
-        "query; {:.1f} distinct terms per passage, {:.0f} forward-index rows per {}-passage batch "
-        "of the FPGA scan), {} retrieval(s) per request ({}), {}-token prompt, {} generated "
-        "tokens; batch {}; one decoder layer of one generated token per graph execution",
-        cfg->name, m.name, kDocsRetrieved, docs, postings, cfg->query_words, bm25_terms_per_doc(),
-        bm25_batch_rows(fpga::bm25::kBm25BatchDocs), fpga::bm25::kBm25BatchDocs, R, cfg->why,
-        prompt, kGenerated, B);
-    return out;
+    return Built{
+        b.take(), "request", Bd / double(R * kGenerated * L),
+        fmt::format(
+            "{} on {} (paper App. D): BM25 top-{} of {} passages ({} expected postings for a "
+            "{}-word query; {:.1f} distinct terms per passage, {:.0f} forward-index rows per "
+            "{}-passage batch of the FPGA scan), {} retrieval(s) per request ({}), {}-token "
+            "prompt, {} generated tokens; batch {}; one decoder layer of one generated token per "
+            "graph execution",
+            cfg->name, m.name, kDocsRetrieved, docs, postings, cfg->query_words,
+            bm25_terms_per_doc(), bm25_batch_rows(fpga::bm25::kBm25BatchDocs),
+            fpga::bm25::kBm25BatchDocs, R, cfg->why, prompt, kGenerated, B),
+        m.name};
 }
 
 // Ticks: one generator layer of one generated token of one reranker-layer share: a request is
@@ -241,18 +239,15 @@ Built build_two_stage_rag(const WorkloadOptions& o) {
                      int(kGenerated * Lr)});
     add_generation_tail(b, m, prompt + kGenerated / 2, B, pre, layer_w, int(Lr), int(L * Lr));
 
-    Built out;
-    out.graph = b.take();
-    out.unit = "request";
-    out.units = Bd / double(stage1);
-    out.model = m.name;
-    out.description = fmt::format(
-        "two-stage RAG (RAG-EDA, paper App. D) on {}: bge-large-en-v1.5 query embedding, dense "
-        "(bf16, d {}) and BM25 top-{} of {} passages fused by RRF, bge-reranker-large over {} × "
-        "{} tokens → top {}, {}-token prompt, {} generated tokens; batch {}",
-        m.name, dim, kDocsRetrieved, docs, kDocsRetrieved, kRerankTokens, kFinalDocs, prompt,
-        kGenerated, B);
-    return out;
+    return Built{
+        b.take(), "request", Bd / double(stage1),
+        fmt::format(
+            "two-stage RAG (RAG-EDA, paper App. D) on {}: bge-large-en-v1.5 query embedding, dense "
+            "(bf16, d {}) and BM25 top-{} of {} passages fused by RRF, bge-reranker-large over {} "
+            "× {} tokens → top {}, {}-token prompt, {} generated tokens; batch {}",
+            m.name, dim, kDocsRetrieved, docs, kDocsRetrieved, kRerankTokens, kFinalDocs, prompt,
+            kGenerated, B),
+        m.name};
 }
 
 }  // namespace mempipe::workloads

@@ -161,17 +161,14 @@ Built build_dsa(const WorkloadOptions& o) {
                      kDsDenseFfn,         kDsVocab};
     add_layer_back(b, rest, B, vup);
 
-    Built out;
-    out.graph = b.take();
-    out.unit = "token";
-    out.units = Bd / double(kDsLayers);
-    out.model = "deepseek-v3.2-exp";
-    out.description = fmt::format(
-        "DeepSeek-V3.2-Exp decode, one of 61 layers per graph execution (paper App. D: first layer "
-        "× 61): MLA 128 heads, lightning indexer 64 heads × 128 fp8, top-{} of {} cached keys; "
-        "first-layer dense MLP 18432; batch {}",
-        k, L, B);
-    return out;
+    return Built{
+        b.take(), "token", Bd / double(kDsLayers),
+        fmt::format(
+            "DeepSeek-V3.2-Exp decode, one of 61 layers per graph execution (paper App. D: first "
+            "layer × 61): MLA 128 heads, lightning indexer 64 heads × 128 fp8, top-{} of {} cached "
+            "keys; first-layer dense MLP 18432; batch {}",
+            k, L, B),
+        "deepseek-v3.2-exp"};
 }
 
 Built build_seer(const WorkloadOptions& o, bool threshold) {
@@ -255,17 +252,14 @@ Built build_seer(const WorkloadOptions& o, bool threshold) {
          Bd * double(L) * kv_bytes_per_token(m) / double(m.layers)});
     add_layer_back(b, m, B, attn);
 
-    Built out;
-    out.graph = b.take();
-    out.unit = "token";
-    out.units = Bd / double(m.layers);
-    out.model = m.name;
-    out.description = fmt::format(
-        "SeerAttention-R ({}) on {}, one of {} layers per graph execution: block 64, {}; {} "
-        "blocks of {} cached tokens; batch {} (paper App. D)",
-        threshold ? "threshold" : "top-k", m.name, m.layers,
-        threshold ? "threshold 5e-4" : "token budget 4096", nb, L, B);
-    return out;
+    return Built{
+        b.take(), "token", Bd / double(m.layers),
+        fmt::format(
+            "SeerAttention-R ({}) on {}, one of {} layers per graph execution: block 64, {}; {} "
+            "blocks of {} cached tokens; batch {} (paper App. D)",
+            threshold ? "threshold" : "top-k", m.name, m.layers,
+            threshold ? "threshold 5e-4" : "token budget 4096", nb, L, B),
+        m.name};
 }
 
 Built build_lserve(const WorkloadOptions& o) {
@@ -353,16 +347,13 @@ Built build_lserve(const WorkloadOptions& o) {
                Bd * double(m.hq * m.head_dim) * 4});
     add_layer_back(b, m, B, streaming);
 
-    Built out;
-    out.graph = b.take();
-    out.unit = "token";
-    out.units = Bd / double(m.layers);
-    out.model = m.name;
-    out.description = fmt::format(
-        "LServe on {}, one of {} layers per graph execution: pages 16/64, budget 4096, selection "
-        "every 4 steps, {} of {} KV heads retrieval heads; {} cached tokens; batch {}",
-        m.name, m.layers, active, m.hkv, N, B);
-    return out;
+    return Built{
+        b.take(), "token", Bd / double(m.layers),
+        fmt::format("LServe on {}, one of {} layers per graph execution: pages 16/64, budget 4096, "
+                    "selection every 4 steps, {} of {} KV heads retrieval heads; {} cached tokens; "
+                    "batch {}",
+                    m.name, m.layers, active, m.hkv, N, B),
+        m.name};
 }
 
 }  // namespace mempipe::workloads
