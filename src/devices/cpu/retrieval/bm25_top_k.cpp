@@ -40,6 +40,7 @@ namespace bm25_detail {
 namespace {
 
 constexpr uint64_t kBlock = uint64_t(kBm25BlockSize);
+constexpr uint32_t kNegativeZeroBits = 0x80000000u;  // std::bit_cast<uint32_t>(-0.0f)
 
 // One unique query term with a non-empty list.
 struct Cursor {
@@ -311,10 +312,12 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
             if (double(sel_theta) > pre)
                 sel_theta = std::nextafter(sel_theta, -std::numeric_limits<float>::infinity());
         }
-        // Mark candidates in a bitmap (branch-free; a doc in two lists is marked twice) and reset
-        // the others on the way (a reset doc reads −0 on a later visit, which cannot pass where
-        // its sum did not); read the candidates back in ascending order, resetting them; then
-        // reset the docs only non-essential scattered terms touched.
+        // Mark candidates in a bitmap and reset the others on the way (a doc in two lists is
+        // marked twice; a reset doc reads −0 on a later visit, which cannot pass where its sum
+        // did not); read the candidates back in ascending order, resetting them; then reset the
+        // docs only non-essential scattered terms touched. The walk is branch-free: the kept
+        // value or −0 is chosen by a mask (GCC turns `keep ? v : −0` into a branch that
+        // mispredicts; measured 51 → 48 µs per 8-word query at k = 64 on the real corpus).
         for (int u = 0; u < n; ++u) {
             const Cursor& c = cursors[size_t(u)];
             if (!c.essential) continue;
@@ -323,7 +326,9 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
                 const float v = wacc[dd];
                 const bool keep = v + sel_shift > sel_theta;
                 cand_mark[dd >> 6] |= uint64_t(keep) << (dd & 63);
-                wacc[dd] = keep ? v : -0.0f;
+                const uint32_t mask = 0u - uint32_t(keep);
+                wacc[dd] = std::bit_cast<float>((std::bit_cast<uint32_t>(v) & mask) |
+                                                (kNegativeZeroBits & ~mask));
             }
         }
         uint32_t nsel = 0;
