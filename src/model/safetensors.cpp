@@ -160,9 +160,24 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     if (n < 2 || bytes[8] != '{')
         runtime_error("{}: the header does not start with a JSON object ('{{')", path);
     std::string_view text(reinterpret_cast<const char*>(bytes + 8), size_t(n));
-    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    // nlohmann keeps one value of a repeated key silently; safetensors forbids repeats, so the
+    // top-level keys (depth 1) are collected while parsing.
+    std::set<std::string> keys;
+    std::string repeated;
+    auto on_event = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        if (event == nlohmann::json::parse_event_t::key && depth == 1 && repeated.empty() &&
+            !keys.insert(parsed.get<std::string>()).second)
+            repeated = parsed.get<std::string>();
+        return true;
+    };
+    nlohmann::json j = nlohmann::json::parse(text, on_event, false);
     if (j.is_discarded() || !j.is_object())
         runtime_error("{}: the {}-byte header is not valid JSON", path, n);
+    if (!repeated.empty())
+        runtime_error(
+            "{}: the header names \"{}\" twice (safetensors forbids repeated keys): the file is "
+            "corrupt or was written by a non-conforming tool",
+            path, repeated);
 
     const uint64_t data_bytes = file_bytes - 8 - n;
     const unsigned char* data = bytes + 8 + n;
@@ -248,6 +263,29 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
             runtime_error("{}: tensors \"{}\" [{}, {}] and \"{}\" [{}, {}] overlap", path,
                           *ranges[i - 1].name, ranges[i - 1].begin, ranges[i - 1].end,
                           *ranges[i].name, ranges[i].begin, ranges[i].end);
+    // The tensors must tile the data buffer exactly (safetensors forbids holes, so that no bytes
+    // hide between tensors).
+    uint64_t covered = 0;
+    const std::string* after = nullptr;
+    for (const Range& r : ranges) {
+        if (r.begin > covered) break;
+        covered = r.end;
+        after = r.name;
+    }
+    if (covered != data_bytes) {
+        uint64_t hole_end = data_bytes;
+        for (const Range& r : ranges)
+            if (r.begin > covered) {
+                hole_end = r.begin;
+                break;
+            }
+        runtime_error(
+            "{}: bytes [{}, {}) of the {}-byte data buffer belong to no tensor ({}); "
+            "safetensors forbids holes: the file is corrupt or was written by a non-conforming "
+            "tool",
+            path, covered, hole_end, data_bytes,
+            after ? fmt::format("after \"{}\"", *after) : std::string("at the start"));
+    }
     return SafetensorsFile(std::move(s));
 }
 

@@ -172,6 +172,35 @@ TEST(Safetensors, OverlappingOffsets) {
     expect_error([&] { SafetensorsFile::open(path); }, {path, "\"a\"", "\"b\"", "overlap"});
 }
 
+TEST(Safetensors, RepeatedKey) {
+    std::string path = write_raw(
+        "repeated_key.safetensors",
+        R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+        8);
+    expect_error([&] { SafetensorsFile::open(path); }, {path, "\"a\"", "twice"});
+}
+
+TEST(Safetensors, HolesInTheDataBuffer) {
+    // A gap between two tensors, unclaimed bytes at the start, and trailing bytes.
+    std::string path = write_raw(
+        "hole_between.safetensors",
+        R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+        12);
+    expect_error([&] { SafetensorsFile::open(path); }, {path, "[4, 8)", "after \"a\"", "holes"});
+    path = write_raw("hole_start.safetensors",
+                     R"({"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8);
+    expect_error([&] { SafetensorsFile::open(path); }, {path, "[0, 4)", "at the start"});
+    path = write_raw("trailing.safetensors",
+                     R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 6);
+    expect_error([&] { SafetensorsFile::open(path); }, {path, "[4, 6)", "after \"a\""});
+    // Zero-size tensors anywhere inside the buffer are fine.
+    path = write_raw(
+        "empty_tensor.safetensors",
+        R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}})",
+        4);
+    EXPECT_EQ(SafetensorsFile::open(path).names().size(), 2u);
+}
+
 TEST(Safetensors, ShapeSizeMismatch) {
     std::string path =
         write_raw("shape_mismatch.safetensors",
