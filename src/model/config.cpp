@@ -66,11 +66,11 @@ const std::vector<ModelConfig>& builtin() {
         v.push_back(decoder("llama-2-7b",
                             "https://huggingface.co/meta-llama/Llama-2-7b-hf/blob/main/config.json",
                             4096, 32, 32, 32, 128, 11008, 32000, 4096, 1e-5f, 10000.0));
-        // rope_scaling (type llama3, factor 8) stretches the long-context frequencies; the
-        // substrate uses the plain rope_theta table (costs and shapes are unaffected).
-        v.push_back(decoder("llama-3.1-8b",
-                            "https://huggingface.co/meta-llama/Llama-3.1-8B/blob/main/config.json",
-                            4096, 32, 32, 8, 128, 14336, 128256, 131072, 1e-5f, 500000.0));
+        ModelConfig llama31 = decoder(
+            "llama-3.1-8b", "https://huggingface.co/meta-llama/Llama-3.1-8B/blob/main/config.json",
+            4096, 32, 32, 8, 128, 14336, 128256, 131072, 1e-5f, 500000.0);
+        llama31.rope_scaling = {RopeScaling::Kind::Llama3, 8.0, 1.0, 4.0, 8192};
+        v.push_back(llama31);
         ModelConfig qwen25 =
             decoder("qwen2.5-7b", "https://huggingface.co/Qwen/Qwen2.5-7B/blob/main/config.json",
                     3584, 28, 28, 4, 128, 18944, 152064, 131072, 1e-6f, 1000000.0);
@@ -193,6 +193,47 @@ void read_common(const JsonObj& j, const std::string& path, ModelConfig& c) {
     check_positive(path, "vocab_size", c.vocab);
 }
 
+// "rope_scaling": absent, null, or an object whose "rope_type" (older files: "type") is "default",
+// "linear" or "llama3"; other types (yarn, dynamic, longrope, …) are errors rather than silently
+// wrong frequencies.
+RopeScaling read_rope_scaling(const JsonObj& j, const std::string& path) {
+    RopeScaling r;
+    auto it = j.find("rope_scaling");
+    if (it == j.end() || it->is_null()) return r;
+    if (!it->is_object())
+        runtime_error("{}: \"rope_scaling\" must be an object or null, got {}", path, it->dump());
+    const JsonObj& s = *it;
+    const char* type_key = s.contains("rope_type") ? "rope_type" : "type";
+    if (!s.contains(type_key))
+        runtime_error("{}: rope_scaling has no \"rope_type\" (or \"type\") field", path);
+    const JsonObj& type = s[type_key];
+    if (!type.is_string())
+        runtime_error("{}: rope_scaling.{} must be a string, got {}", path, type_key, type.dump());
+    const std::string t = type.get<std::string>();
+    if (t == "default") return r;
+    if (t != "linear" && t != "llama3")
+        runtime_error(
+            "{}: rope_scaling type \"{}\" is not supported (supported: default, linear, llama3)",
+            path, t);
+    r.factor = num_field(s, path, "factor");
+    if (!(r.factor >= 1.0))
+        runtime_error("{}: rope_scaling.factor must be ≥ 1, got {}", path, r.factor);
+    if (t == "linear") {
+        r.kind = RopeScaling::Kind::Linear;
+        return r;
+    }
+    r.kind = RopeScaling::Kind::Llama3;
+    r.low_freq_factor = num_field(s, path, "low_freq_factor");
+    r.high_freq_factor = num_field(s, path, "high_freq_factor");
+    r.original_max_position = int_field(s, path, "original_max_position_embeddings");
+    if (!(r.low_freq_factor > 0 && r.high_freq_factor > r.low_freq_factor))
+        runtime_error(
+            "{}: rope_scaling needs high_freq_factor > low_freq_factor > 0, got {} and {}", path,
+            r.high_freq_factor, r.low_freq_factor);
+    check_positive(path, "rope_scaling.original_max_position_embeddings", r.original_max_position);
+    return r;
+}
+
 void read_decoder(const JsonObj& j, const std::string& path, ModelConfig& c) {
     read_common(j, path, c);
     // num_key_value_heads, head_dim, rope_theta and tie_word_embeddings have defaults in the
@@ -217,6 +258,7 @@ void read_decoder(const JsonObj& j, const std::string& path, ModelConfig& c) {
                       act);
     c.rope_theta = num_field_or(j, path, "rope_theta", 10000.0);
     c.rope_style = RopeStyle::NeoX;
+    c.rope_scaling = read_rope_scaling(j, path);
     c.tie_embeddings = bool_field_or(j, path, "tie_word_embeddings", false);
 }
 
@@ -310,6 +352,23 @@ ModelConfig read_hf_config(const std::string& path) {
         runtime_error("{}: a field has the wrong type: {}", path, e.what());
     }
     return c;
+}
+
+std::vector<float> rope_inv_freq_for(const ModelConfig& c) {
+    const RopeScaling& r = c.rope_scaling;
+    switch (r.kind) {
+        case RopeScaling::Kind::Linear: {
+            std::vector<float> f = mempipe::rope_inv_freq(c.head_dim, c.rope_theta);
+            for (float& x : f) x /= float(r.factor);
+            return f;
+        }
+        case RopeScaling::Kind::Llama3:
+            return rope_inv_freq_llama3(c.head_dim, c.rope_theta, r.factor, r.low_freq_factor,
+                                        r.high_freq_factor, r.original_max_position);
+        case RopeScaling::Kind::None:
+            break;
+    }
+    return mempipe::rope_inv_freq(c.head_dim, c.rope_theta);
 }
 
 }  // namespace mempipe::model

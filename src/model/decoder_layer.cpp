@@ -174,7 +174,7 @@ DecoderLayer::DecoderLayer(const ModelConfig& cfg, DecoderLayerWeights weights)
                                        int64_t(w_.k_norm.size()) == cfg.head_dim),
                       "DecoderLayer: config '{}' has qk_norm; gains must be [{}]", cfg.name,
                       cfg.head_dim);
-    inv_freq_ = rope_inv_freq(cfg.head_dim, cfg.rope_theta);
+    inv_freq_ = rope_inv_freq_for(cfg);
 }
 
 void DecoderLayer::forward(float* x, int64_t m, const PagedKvCache& cache, int64_t position,

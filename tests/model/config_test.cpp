@@ -58,6 +58,12 @@ void expect_same_shape(const ModelConfig& a, const ModelConfig& b) {
     EXPECT_EQ(a.num_labels, b.num_labels);
     if (a.arch == Architecture::Decoder) {
         EXPECT_DOUBLE_EQ(a.rope_theta, b.rope_theta);
+        EXPECT_EQ(a.rope_scaling.kind, b.rope_scaling.kind);
+        EXPECT_DOUBLE_EQ(a.rope_scaling.factor, b.rope_scaling.factor);
+        EXPECT_DOUBLE_EQ(a.rope_scaling.low_freq_factor, b.rope_scaling.low_freq_factor);
+        EXPECT_DOUBLE_EQ(a.rope_scaling.high_freq_factor, b.rope_scaling.high_freq_factor);
+        EXPECT_EQ(a.rope_scaling.original_max_position, b.rope_scaling.original_max_position);
+        EXPECT_EQ(rope_inv_freq_for(a), rope_inv_freq_for(b));
     }
 }
 
@@ -108,7 +114,8 @@ TEST(ModelConfig, ReadsLlamaQwenConfigs) {
       "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
       "vocab_size": 128256, "max_position_embeddings": 131072, "rms_norm_eps": 1e-05,
       "rope_theta": 500000.0, "hidden_act": "silu", "tie_word_embeddings": false,
-      "rope_scaling": {"factor": 8.0, "rope_type": "llama3"}})");
+      "rope_scaling": {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                       "original_max_position_embeddings": 8192, "rope_type": "llama3"}})");
     expect_same_shape(read_hf_config(llama), model_config("llama-3.1-8b"));
     std::string qwen2 = write_config("qwen2.json", R"({
       "architectures": ["Qwen2ForCausalLM"], "hidden_size": 3584, "num_hidden_layers": 28,
@@ -123,6 +130,42 @@ TEST(ModelConfig, ReadsLlamaQwenConfigs) {
       "rms_norm_eps": 1e-06, "rope_theta": 1000000, "hidden_act": "silu",
       "tie_word_embeddings": false, "attention_bias": false})");
     expect_same_shape(read_hf_config(qwen3), model_config("qwen3-8b"));
+}
+
+// The rope_scaling forms a decoder config.json may carry, and the frequencies they give.
+TEST(ModelConfig, RopeScaling) {
+    auto llama = [](const std::string& name, const std::string& scaling) {
+        return write_config(name, R"({
+          "architectures": ["LlamaForCausalLM"], "hidden_size": 256, "num_hidden_layers": 2,
+          "num_attention_heads": 4, "intermediate_size": 512, "vocab_size": 100,
+          "max_position_embeddings": 4096, "rms_norm_eps": 1e-05, "rope_theta": 500000.0,
+          "hidden_act": "silu", "rope_scaling": )" +
+                                      scaling + "}");
+    };
+    const std::vector<float> plain = rope_inv_freq(64, 500000.0);
+    EXPECT_EQ(rope_inv_freq_for(read_hf_config(llama("null.json", "null"))), plain);
+    EXPECT_EQ(rope_inv_freq_for(read_hf_config(llama("default.json", R"({"type": "default"})"))),
+              plain);
+    std::vector<float> lin =
+        rope_inv_freq_for(read_hf_config(llama("linear.json", R"({"type": "linear",
+          "factor": 4.0})")));
+    ASSERT_EQ(lin.size(), plain.size());
+    for (size_t i = 0; i < lin.size(); ++i) EXPECT_EQ(lin[i], plain[i] / 4.0f);
+    std::vector<float> l3 = rope_inv_freq_for(read_hf_config(llama("llama3.json", R"({
+          "rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+          "original_max_position_embeddings": 8192})")));
+    EXPECT_EQ(l3, rope_inv_freq_llama3(64, 500000.0, 8.0, 1.0, 4.0, 8192));
+    EXPECT_EQ(l3[0], plain[0]);                 // short wavelengths keep their frequency
+    EXPECT_EQ(l3.back(), plain.back() / 8.0f);  // long ones are divided by the factor
+    // The built-in Llama 3.1 carries its scaling; Llama 2 has none.
+    EXPECT_EQ(model_config("llama-3.1-8b").rope_scaling.kind, RopeScaling::Kind::Llama3);
+    EXPECT_EQ(model_config("llama-2-7b").rope_scaling.kind, RopeScaling::Kind::None);
+    std::string yarn = llama("yarn.json", R"({"rope_type": "yarn", "factor": 4.0})");
+    expect_error([&] { read_hf_config(yarn); }, {yarn, "yarn", "not supported"});
+    std::string partial = llama("partial.json", R"({"rope_type": "llama3", "factor": 8.0})");
+    expect_error([&] { read_hf_config(partial); }, {partial, "low_freq_factor"});
+    std::string untyped = llama("untyped.json", R"({"factor": 8.0})");
+    expect_error([&] { read_hf_config(untyped); }, {untyped, "rope_type"});
 }
 
 TEST(ModelConfig, ReadsEncoderConfigs) {

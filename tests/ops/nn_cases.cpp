@@ -239,6 +239,30 @@ void rope_cases(std::vector<OpCase>& out) {
                  EXPECT_LE(std::llabs(d), 1) << "yarn inv_freq[" << i << "] = " << f[size_t(i)];
              }
          }});
+    out.push_back(
+        {"rope", "golden_llama31", [](CaseContext&) {
+             // transformers' _compute_llama3_parameters (torch, f32) for Llama-3.1-8B: d = 128,
+             // theta 5e5, factor 8, low_freq_factor 1, high_freq_factor 4, original 8192. Index 20
+             // keeps its frequency (wavelength 379 < 2048), 30 / 32 / 33 are blended (2948, 4443,
+             // 5454), 35 / 40 / 63 are divided by 8 (8219 > 8192).
+             std::vector<float> f = rope_inv_freq_llama3(128, 500000.0, 8.0, 1.0, 4.0, 8192);
+             ASSERT_EQ(f.size(), 64u);
+             const struct {
+                 int i;
+                 uint32_t bits;
+             } want[] = {{0, 1065353216u}, {20, 1015523779u}, {30, 984863005u},
+                         {32, 973706706u}, {33, 967045384u},  {35, 952658054u},
+                         {37, 948239807u}, {40, 940558584u},  {63, 883213055u}};
+             for (auto [i, bits] : want) {
+                 // torch's f32 pow may differ from our f64 pow by one ulp before the scaling,
+                 // and the blend (its weight is a function of the frequency) amplifies that to
+                 // a few ulp (observed: 3 at index 33).
+                 int64_t d = int64_t(std::bit_cast<uint32_t>(f[size_t(i)])) - int64_t(bits);
+                 EXPECT_LE(std::llabs(d), 4) << "llama3 inv_freq[" << i << "] = " << f[size_t(i)];
+             }
+             EXPECT_THROW(rope_inv_freq_llama3(128, 500000.0, 8.0, 4.0, 1.0, 8192), Error);
+             EXPECT_THROW(rope_inv_freq_llama3(128, 500000.0, 0.5, 1.0, 4.0, 8192), Error);
+         }});
 }
 
 // ---- hadamard128

@@ -28,6 +28,16 @@ struct MlaConfig {  // DeepSeekLayer only
     int64_t index_n_heads = 0, index_head_dim = 0, index_topk = 0;
 };
 
+// rope_scaling of a decoder's config.json: none, "linear" (every frequency / factor) or "llama3"
+// (Llama 3.1: rope_inv_freq_llama3).
+struct RopeScaling {
+    enum class Kind : uint8_t { None, Linear, Llama3 };
+    Kind kind = Kind::None;
+    double factor = 1.0;
+    double low_freq_factor = 1.0, high_freq_factor = 4.0;  // llama3
+    int64_t original_max_position = 0;                     // llama3
+};
+
 struct ModelConfig {
     std::string name;    // "llama-2-7b", "bge-large-en-v1.5", ...
     std::string source;  // where the values come from (the config.json URL)
@@ -47,6 +57,7 @@ struct ModelConfig {
     Activation activation = Activation::Silu;
     double rope_theta = 10000.0;  // decoders
     RopeStyle rope_style = RopeStyle::NeoX;
+    RopeScaling rope_scaling;     // decoders
     bool qkv_bias = false;        // Qwen2.5: biases on q, k, v
     bool qk_norm = false;         // Qwen3: RMSNorm per head on q and k before RoPE
     bool tie_embeddings = false;  // LM head shares the embedding matrix
@@ -63,5 +74,8 @@ const ModelConfig& model_config(std::string_view name);
 // BertModel, XLMRobertaForSequenceClassification); unknown architectures and missing fields are
 // errors naming the file and the field.
 ModelConfig read_hf_config(const std::string& path);
+// The rotary inverse frequencies [head_dim / 2] of a decoder config: rope_theta with its
+// rope_scaling applied.
+std::vector<float> rope_inv_freq_for(const ModelConfig& c);
 
 }  // namespace mempipe::model

@@ -29,6 +29,13 @@ std::vector<float> rope_inv_freq(int64_t rot_dim, double theta);
 // beta_slow, original_seq_len; applied when the max sequence length exceeds original_seq_len.
 std::vector<float> rope_inv_freq_yarn(int64_t rot_dim, double theta, double factor,
                                       double beta_fast, double beta_slow, int64_t original_seq_len);
+// Llama 3.1's scaled frequencies (transformers' _compute_llama3_parameters, in f32 as there): with
+// wavelength λ = 2π / f, λ < L/high_freq_factor keeps f, λ > L/low_freq_factor takes f / factor,
+// and between them f is blended: s = (L/λ − low) / (high − low), f·((1 − s)/factor + s); L =
+// original_max_position.
+std::vector<float> rope_inv_freq_llama3(int64_t rot_dim, double theta, double factor,
+                                        double low_freq_factor, double high_freq_factor,
+                                        int64_t original_max_position);
 
 // The rotation table of `rope` for one position: angle_i = f32(f32(position) · inv_freq[i]) (the
 // f32 outer product of torch), cos_out[i] = f32(cos(angle_i)), sin_out[i] = f32(sin(angle_i))

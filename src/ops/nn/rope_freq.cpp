@@ -1,4 +1,5 @@
-// Rotary inverse frequencies: plain theta^(-2i/d) and DeepSeek-V3's YaRN correction.
+// Rotary inverse frequencies: plain theta^(-2i/d), DeepSeek-V3's YaRN correction and Llama 3.1's
+// scaling.
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -59,6 +60,34 @@ std::vector<float> rope_inv_freq_yarn(int64_t rot_dim, double theta, double fact
         float ramp = std::clamp((float(i) - lo) / (hi - lo), 0.0f, 1.0f);
         float smooth = 1.0f - ramp;
         f[i] = f[i] / fac * (1.0f - smooth) + f[i] * smooth;
+    }
+    return f;
+}
+
+std::vector<float> rope_inv_freq_llama3(int64_t rot_dim, double theta, double factor,
+                                        double low_freq_factor, double high_freq_factor,
+                                        int64_t original_max_position) {
+    check_rot_dim(rot_dim, theta);
+    MEMPIPE_CHECK_ARG(factor >= 1.0, "rope_inv_freq_llama3: factor must be ≥ 1, got {}", factor);
+    MEMPIPE_CHECK_ARG(low_freq_factor > 0 && high_freq_factor > low_freq_factor,
+                      "rope_inv_freq_llama3: need high_freq_factor > low_freq_factor > 0, got "
+                      "low {} high {}",
+                      low_freq_factor, high_freq_factor);
+    MEMPIPE_CHECK_ARG(original_max_position > 0,
+                      "rope_inv_freq_llama3: original_max_position must be > 0, got {}",
+                      original_max_position);
+    std::vector<float> f = rope_inv_freq(rot_dim, theta);
+    const float len = float(original_max_position), fac = float(factor);
+    const float low = float(low_freq_factor), high = float(high_freq_factor);
+    const float low_wavelen = len / low, high_wavelen = len / high;
+    for (float& x : f) {
+        const float wavelen = 2.0f * std::numbers::pi_v<float> / x;
+        if (wavelen > low_wavelen) {
+            x = x / fac;
+        } else if (!(wavelen < high_wavelen)) {
+            const float s = (len / wavelen - low) / (high - low);
+            x = (1.0f - s) * x / fac + s * x;
+        }
     }
     return f;
 }
