@@ -5,7 +5,7 @@
 // timing by hand.
 //
 // Tolerance: none. Each design reproduces its reference's arithmetic in the same order (f32 folds
-// in query order for BM25, f64 folds for dense F32/BF16, exact int dots for I8, f64 folds for
+// in fold order for BM25, f64 folds for dense F32/BF16, exact int dots for I8, f64 folds for
 // mac_recall and the decode step), so outputs must match bit for bit.
 #include <algorithm>
 #include <cmath>

@@ -9,9 +9,13 @@
 //
 // Exact semantics of bm25_top_k (every backend meets them bit for bit):
 //   * a query is a sequence of term ids in query order; duplicates count again (bm25s semantics);
+//   * fold order: the query's terms with df < bm25_presence_min_df(num_docs) in query order, then
+//     the frequent ones (df ≥ that) in query order — a function of the postings alone, so every
+//     backend folds alike, and the pruned kernel can finish a doc's sum from its accumulator of the
+//     rarer terms with O(1) presence-map probes of the frequent ones;
 //   * a doc matches when it occurs in at least one query term's postings;
-//   * score(d) = float32 fold, in query order, of impact(t_i, d) over the query terms containing d,
-//     starting from 0.0f, then + shift where shift = float32 fold in query order of nonocc[t_i]
+//   * score(d) = float32 fold, in fold order, of impact(t_i, d) over the query terms containing d,
+//     starting from 0.0f, then + shift where shift = float32 fold in fold order of nonocc[t_i]
 //     (0 when nonocc is null);
 //   * results: the matching docs, score descending, ties → lower doc id; at most k; when fewer than
 //   k
@@ -136,7 +140,7 @@ void bm25_scores(const PostingsView& index, const uint32_t* terms, int64_t n_ter
 int64_t bm25_top_k(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
                    float* out_scores, int32_t* out_docs);
 // Same contract, exhaustive (no pruning) but fast: term-at-a-time over 4096-doc windows into an
-// L1-resident accumulator (query order, so the canonical fold), a SIMD scan of each window for
+// L1-resident accumulator (fold order, so the canonical fold), a SIMD scan of each window for
 // scores above the running k-th. Does not read the block-max arrays.
 int64_t bm25_top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
                               int64_t k, float* out_scores, int32_t* out_docs);

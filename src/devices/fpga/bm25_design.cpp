@@ -107,7 +107,7 @@ FpgaEstimate model(const Shape& s, const FpgaConfig& c, const RagParams& p, doub
     return e;
 }
 
-// Scores one document per step, doc-at-a-time: the document's query-term impacts in query order
+// Scores one document per step, doc-at-a-time: the document's query-term impacts in fold order
 // (the reference's per-document fold), then + shift; emits the matched documents in id order and
 // an end marker (the number of matched documents is data-dependent).
 class ForwardScan final : public Stage {
@@ -175,6 +175,8 @@ FpgaEstimate run(const PostingsView& index, const uint32_t* terms, int64_t n_ter
     check_fpga_config(c);
     bm25_detail::check_query("fpga bm25", index, terms, n_terms, false);
     bm25_detail::check_outputs("fpga bm25", k, out_scores, out_docs);
+    std::vector<uint32_t> reordered;  // the host sends the query in fold order
+    terms = bm25_detail::fold_order(index, terms, n_terms, reordered);
     const size_t nd = size_t(index.num_docs);
     // The forward index (built once with the index, like the authors' bm25_loader_xrt.py packing):
     // entries per document over every term of the index, and the rows of each batch.
@@ -195,7 +197,7 @@ FpgaEstimate run(const PostingsView& index, const uint32_t* terms, int64_t n_ter
             rows = std::max(rows, entries[d]);
         total_rows += double(rows);
     }
-    // The query's entries per document, in query order (the reference's fold order).
+    // The query's entries per document, in fold order (the reference's).
     std::vector<uint64_t> begin(nd + 1, 0);
     int64_t postings = 0;
     for (int64_t i = 0; i < n_terms; ++i) {

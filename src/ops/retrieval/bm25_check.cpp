@@ -59,6 +59,24 @@ void check_outputs(const char* op, int64_t k, const float* out_scores, const int
                       "{}: out_scores and out_docs must be non-null when k={} > 0", op, k);
 }
 
+const uint32_t* fold_order(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
+                           std::vector<uint32_t>& buf) {
+    const uint64_t min_df = bm25_presence_min_df(index.num_docs);
+    auto frequent = [&](uint32_t t) { return index.offsets[t + 1] - index.offsets[t] >= min_df; };
+    bool seen_frequent = false, ordered = true;
+    for (int64_t i = 0; i < n_terms && ordered; ++i) {
+        const bool f = frequent(terms[i]);
+        ordered = f || !seen_frequent;
+        seen_frequent |= f;
+    }
+    if (ordered) return terms;
+    buf.clear();
+    for (int pass = 0; pass < 2; ++pass)
+        for (int64_t i = 0; i < n_terms; ++i)
+            if (frequent(terms[i]) == (pass == 1)) buf.push_back(terms[i]);
+    return buf.data();
+}
+
 float query_shift(const PostingsView& index, const uint32_t* terms, int64_t n_terms) {
     float shift = 0.0f;
     if (index.nonocc == nullptr) return shift;

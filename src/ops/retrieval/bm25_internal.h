@@ -1,7 +1,9 @@
-// Shared by the bm25 query ops (ref and cpu): argument validation and the score shift.
+// Shared by the bm25 query ops (ref, cpu, fpga): argument validation, the fold order and the
+// score shift.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "mempipe/ops/bm25.h"
 
@@ -15,7 +17,14 @@ void check_query(const char* op, const PostingsView& index, const uint32_t* term
                  bool need_blocks);
 void check_outputs(const char* op, int64_t k, const float* out_scores, const int32_t* out_docs);
 
-// shift = float32 fold, in query order, of nonocc[t_i] (0 when nonocc is null).
+// The query in fold order (ops/bm25.h): its terms with df < bm25_presence_min_df(num_docs) in query
+// order, then the others in query order. Returns `terms` itself when the query is already in that
+// order, else `buf` (resized) holding the reordered terms. Call after check_query.
+const uint32_t* fold_order(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
+                           std::vector<uint32_t>& buf);
+
+// shift = float32 fold, in query order, of nonocc[t_i] (0 when nonocc is null); pass the query in
+// fold order.
 float query_shift(const PostingsView& index, const uint32_t* terms, int64_t n_terms);
 
 }  // namespace mempipe::bm25_detail

@@ -1,4 +1,4 @@
-// Reference bm25_scores: a dense float32 accumulator filled term by term in query order.
+// Reference bm25_scores: a dense float32 accumulator filled term by term in fold order.
 #include <cmath>
 #include <vector>
 
@@ -13,6 +13,8 @@ void bm25_scores(const PostingsView& index, const uint32_t* terms, int64_t n_ter
     bm25_detail::check_query("bm25_scores", index, terms, n_terms, false);
     MEMPIPE_CHECK_ARG(index.num_docs == 0 || out_scores != nullptr,
                       "bm25_scores: out_scores is null with num_docs={}", index.num_docs);
+    std::vector<uint32_t> reordered;
+    terms = bm25_detail::fold_order(index, terms, n_terms, reordered);
     std::vector<float> acc(size_t(index.num_docs), 0.0f);
     for (int64_t i = 0; i < n_terms; ++i) {
         const uint32_t t = terms[i];

@@ -1,5 +1,5 @@
 // Reference bm25_top_k: exhaustive term-at-a-time into a dense float32 accumulator (the canonical
-// fold in query order), a matched flag per doc, then a stable sort of the matched docs.
+// fold, in fold order), a matched flag per doc, then a stable sort of the matched docs.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -15,6 +15,8 @@ int64_t bm25_top_k(const PostingsView& index, const uint32_t* terms, int64_t n_t
                    float* out_scores, int32_t* out_docs) {
     bm25_detail::check_query("bm25_top_k", index, terms, n_terms, false);
     bm25_detail::check_outputs("bm25_top_k", k, out_scores, out_docs);
+    std::vector<uint32_t> reordered;
+    terms = bm25_detail::fold_order(index, terms, n_terms, reordered);
     std::vector<float> acc(size_t(index.num_docs), 0.0f);
     std::vector<char> matched(size_t(index.num_docs), 0);
     for (int64_t i = 0; i < n_terms; ++i) {

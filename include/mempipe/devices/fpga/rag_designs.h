@@ -8,7 +8,7 @@
 // row for as many rows as its longest document has (term, tf) entries. Every document is scored
 // (df table and query bitmap on chip, the BM25 formula per entry), four accumulators per channel,
 // then one word of 16 scores per cycle into the streaming top-k retriever of Fig. 7. The emulator
-// scores each document doc-at-a-time with the query's terms in query order (the reference's fold,
+// scores each document doc-at-a-time with the query's terms in fold order (the reference's fold,
 // so results are bit-exact with ref::bm25_top_k); the cycle model times the authors' row schedule.
 // Dense: the key loader streams the rows of the key matrix from the three-tier store (Fig. 7's
 // loader), an inner-product engine scores every query of the batch against each row (keys are read

@@ -232,7 +232,8 @@ uint32_t select_window_avx512(float* wacc, uint64_t chunks, float shift, float t
 // The variant for the active SIMD level.
 SelectFn pick_select();
 
-// The kernels (validated arguments; `select` picked once per call by the entry point).
+// The kernels (validated arguments; `select` picked once per call by the entry point). Each puts
+// the query in fold order itself (bm25_detail::fold_order), so tests may call them directly.
 int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
                          int64_t k, float* out_scores, int32_t* out_docs, SelectFn select);
 

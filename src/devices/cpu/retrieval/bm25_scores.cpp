@@ -1,4 +1,4 @@
-// CPU bm25_scores: zero the output, scatter-add every query term's impacts in query order (the
+// CPU bm25_scores: zero the output, scatter-add every query term's impacts in fold order (the
 // canonical fold), then add the non-occurrence shift to every doc.
 #include <cstring>
 
@@ -13,6 +13,8 @@ void bm25_scores(const PostingsView& index, const uint32_t* terms, int64_t n_ter
     mempipe::bm25_detail::check_query("bm25_scores", index, terms, n_terms, false);
     MEMPIPE_CHECK_ARG(index.num_docs == 0 || out_scores != nullptr,
                       "bm25_scores: out_scores is null with num_docs={}", index.num_docs);
+    thread_local std::vector<uint32_t> reordered;
+    terms = mempipe::bm25_detail::fold_order(index, terms, n_terms, reordered);
     const int64_t n = index.num_docs;
     std::memset(out_scores, 0, size_t(n) * sizeof(float));
     for (int64_t i = 0; i < n_terms; ++i) {

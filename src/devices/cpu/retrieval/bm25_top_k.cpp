@@ -9,15 +9,19 @@
 // are split: the longest prefix whose summed bound cannot beat θ is non-essential; if that is
 // every term the window is skipped. The non-essential terms with a presence map (the frequent
 // ones: low idf, long lists, where a scatter spends its time) are *probed*; every other term is
-// scattered into the window accumulator (query order; a duplicate scatters again). Only docs an
-// essential term touches can beat θ, so the candidates come from a walk over the essential
-// terms' window postings (each doc on its first visit), which also resets the accumulator:
+// scattered into the window accumulator (in fold order, ops/bm25.h; a duplicate scatters again).
+// Only docs an essential term touches can beat θ, so the candidates come from a walk over the
+// essential terms' window postings (each doc on its first visit), which also resets the
+// accumulator:
 //   * nothing probed: the accumulator holds the canonical fold; candidates above θ are offered;
 //   * otherwise the accumulator is a bound: each probed term's impact (an O(1) presence-map
 //     probe) replaces its bound while the candidate can still beat θ, and a survivor's score is
-//     the canonical float32 fold in query order of all its impacts (presence-map probes and a
-//     forward search in the scattered terms' window postings; absent terms add +0, which is
-//     exact), so every path is bit-identical to the exhaustive kernel.
+//     the canonical float32 fold of all its impacts. The fold order puts the frequent terms (the
+//     only ones with maps) last, so when every scattered term precedes every probed one — always,
+//     unless a frequent term was essential in the window — the accumulator is the fold's prefix
+//     and the probes finish it; otherwise the fold is redone from presence-map probes and a
+//     forward search in the scattered terms' window postings. Absent terms add +0, which is
+//     exact, so every path is bit-identical to the exhaustive kernel.
 // Candidates and offers go in ascending doc order (see TopKHeap).
 //
 // Bounds are conservative under float rounding: they are summed in double, inflated by a relative
@@ -160,6 +164,8 @@ float starting_floor(const PostingsView& index, const uint32_t* terms, int64_t n
 
 int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
                      float* out_scores, int32_t* out_docs, const PrunedTuning& tuning) {
+    thread_local std::vector<uint32_t> reordered;
+    terms = mempipe::bm25_detail::fold_order(index, terms, n_terms, reordered);
     Scratch& s = thread_scratch();
     TopKHeap& heap = s.heap;
     const int64_t cap = std::min<int64_t>(k, index.num_docs);
@@ -290,11 +296,18 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
             advance(c, uint32_t(w0), block_last);
             c.range = c.pos;
         }
+        // prefix: every scattered position precedes every probed one, so the accumulator is a
+        // prefix of each doc's fold.
+        bool prefix = true, seen_probed = false;
         for (int64_t i = 0; i < n_terms; ++i) {
             const int u = qmap[size_t(i)];
             if (u < 0) continue;
             Cursor& c = cursors[size_t(u)];
-            if (c.probed) continue;
+            if (c.probed) {
+                seen_probed = true;
+                continue;
+            }
+            prefix &= !seen_probed;
             c.pos = scatter_until(c.docs, c.imps, c.range, c.end, uint32_t(w0), uint32_t(w1), wacc,
                                   nullptr);
         }
@@ -371,11 +384,33 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
                 if (c.probed) bound += double(c.mult) * double(presence_impact(c, d)) - c.wub;
             }
             cand_dd[ns] = cand_dd[i];
+            cand_score[ns] = cand_score[i];
             ns += bound > lim;
         }
-        // The survivors' impacts in the scattered terms without a map: a merge of the term's
-        // window postings with the (ascending) survivors, or a search per survivor when they are
-        // few next to the postings.
+        // Each survivor's canonical fold, in ascending doc order: the accumulator (a prefix of
+        // the fold; sel_shift is 0 here) finished by the probed terms' impacts.
+        if (prefix) {
+            for (uint32_t l = 0; l < ns; ++l) {
+                const uint32_t d = uint32_t(w0) + cand_dd[l];
+                float score = cand_score[l];
+                for (int64_t q = 0; q < n_terms; ++q) {
+                    const int u = qmap[size_t(q)];
+                    if (u >= 0 && cursors[size_t(u)].probed)
+                        score += presence_impact(cursors[size_t(u)], d);
+                }
+                score += shift;
+                if (score > theta) {
+                    heap.offer(score, d);
+                    theta = heap.threshold();
+                }
+            }
+            limit.set(theta);
+            w0 = w1;
+            continue;
+        }
+        // Otherwise the survivors' impacts in the scattered terms without a map: a merge of the
+        // term's window postings with the (ascending) survivors, or a search per survivor when
+        // they are few next to the postings.
         surv_vals.resize(size_t(n) * ns);
         for (int u = 0; u < n; ++u) {
             const Cursor& c = cursors[size_t(u)];
@@ -396,7 +431,7 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
                 vals[l] = (p < c.pos && c.docs[p] == d) ? c.imps[p] : 0.0f;
             }
         }
-        // Each survivor's canonical fold of its impacts in query order, in ascending doc order.
+        // Each survivor's canonical fold of its impacts, in ascending doc order.
         for (uint32_t l = 0; l < ns; ++l) {
             const uint32_t d = uint32_t(w0) + cand_dd[l];
             float score = 0.0f;

@@ -1,5 +1,5 @@
 // CPU bm25_top_k_exhaustive: term-at-a-time over doc-id windows of kWindow docs. Per window every
-// query position (query order, duplicates again) scatters its postings into a window accumulator
+// query position (fold order, duplicates again) scatters its postings into a window accumulator
 // that stays in L1, so the accumulator holds the canonical fold; the window's touched 64-doc
 // chunks are then scanned (SIMD) for scores above the current k-th, which go through a size-k
 // heap in ascending doc order. No pass over num_docs, no per-query allocation.
@@ -17,6 +17,8 @@ namespace bm25_detail {
 
 int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
                          int64_t k, float* out_scores, int32_t* out_docs, SelectFn select) {
+    thread_local std::vector<uint32_t> reordered;
+    terms = mempipe::bm25_detail::fold_order(index, terms, n_terms, reordered);
     Scratch& s = thread_scratch();
     TopKHeap& heap = s.heap;
     const int64_t cap = std::min<int64_t>(k, index.num_docs);
