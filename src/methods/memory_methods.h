@@ -1,7 +1,8 @@
 // Factories of the compressed-contextual-memory recipes: HMT / Titans-style memory as context
-// (hmt.cpp) and MemAgent (memagent.cpp). One step graph = one request over `MethodOptions::tokens`
-// input tokens (the memory size of the paper's Fig. 5), one backbone layer measured and scaled by
-// the layer count × segments (chunks) through ModelPass::times (model_rest.h).
+// (hmt.cpp), Titans MAC with its neural memory (titans.cpp) and MemAgent (memagent.cpp). One step
+// graph = one request over `MethodOptions::tokens` input tokens (the memory size of the paper's
+// Fig. 5), one backbone layer measured and scaled by the layer count × segments (chunks) through
+// ModelPass::times (model_rest.h).
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,20 @@ struct HmtRecipe {
     bool summary_pass = true;
 };
 std::unique_ptr<Method> make_hmt_method(const HmtRecipe& recipe = HmtRecipe{});
+
+// Titans "memory as context" (MAC) with its neural long-term memory (memory_fpga.md §A1; arXiv
+// 2501.00663 §4.1; ops/neural_memory.h) on the backbone HMT uses, at App. D's segment and output
+// lengths: the variant the paper did not run (it replicated Titans with HMT's recall: the
+// `memory-as-context` method). titans.cpp.
+struct TitansRecipe {
+    const char* name = "titans-mac";
+    const char* model = "llama-2-7b";
+    int64_t segment = 1024;  // C (App. D)
+    int64_t persistent = 4;  // N_p: titans-pytorch train_mac.py num_persist_mem_tokens
+    double expansion = 2.0;  // dh = expansion · d: titans-pytorch MemoryMLP's default
+    int64_t generated = 32;  // App. D: output length 32
+};
+std::unique_ptr<Method> make_titans_method(const TitansRecipe& recipe = TitansRecipe{});
 
 // MemAgent at the released defaults on Qwen2.5-7B (memory_fpga.md §A2, App. D).
 struct MemAgentRecipe {

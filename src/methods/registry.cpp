@@ -74,6 +74,12 @@ const std::vector<Entry>& entries() {
              r.summary_pass = false;
              return make_hmt_method(r);
          }},
+        {"titans-mac",
+         "Titans memory as context on Llama-2-7B with its neural memory (an MLP trained per "
+         "1024-token segment: MSE gradient, momentum, forget gate): q = S·W_Q reads it, the "
+         "retrieved rows precede the segment, the updated memory gates the output; one step = "
+         "one request (--tokens = input length)",
+         [] { return make_titans_method(); }},
         {"memagent",
          "MemAgent on Qwen2.5-7B: 5000-token chunks, the memory (≤ 1024 tokens) rewritten per "
          "chunk, a final answer pass; one step = one request (--tokens = input length)",
