@@ -55,14 +55,6 @@ constexpr float kEta = 0.9f, kAlpha = 0.01f;            // the synthetic request
 constexpr float kRateLow = 0.005f, kRateHigh = 0.015f;  // θ_i range
 constexpr float kSurpriseScale = 0.01f * 1.7320508f;    // uniform, standard deviation 10⁻²
 
-OpCost times(OpCost c, double f) {
-    c.flops *= f;
-    c.bytes_read *= f;
-    c.bytes_written *= f;
-    c.bytes_shared *= f;
-    return c;
-}
-
 class TitansMethod final : public Method {
   public:
     explicit TitansMethod(const TitansRecipe& r) : r_(r) {
@@ -181,7 +173,7 @@ class TitansMethod final : public Method {
         add("titans.query", "linear", PipelineStep::Relevancy, linear_cost(B * C, proj_view_[0]),
             [this, linear, B, C] { linear(segment_.data(), proj_view_[0], q_.data(), B * C); });
         add("titans.read", "neural_memory_forward", PipelineStep::Retrieval,
-            times(neural_memory_forward_cost(C, shape_), Bd), [this, forward, B, C] {
+            repeated(neural_memory_forward_cost(C, shape_), Bd), [this, forward, B, C] {
                 for (int64_t b = 0; b < B; ++b)
                     forward(q_.data() + b * C * shape_.d, b, h_.data() + b * C * shape_.d);
             });
@@ -202,17 +194,13 @@ class TitansMethod final : public Method {
             last = rest_.add_nodes(
                 g, o_.backend, last,
                 {"model.segment", context_rows(), S, context_rows(), PipelineStep::Model});
-        OpCost kv = linear_cost(B * C, proj_view_[1]);
-        kv.flops *= 2.0;
-        kv.bytes_read *= 2.0;
-        kv.bytes_written *= 2.0;
-        kv.bytes_shared *= 2.0;
-        add("titans.kv", "linear", PipelineStep::Prepare, kv, [this, linear, B, C] {
-            linear(y_.data(), proj_view_[1], k_.data(), B * C);
-            linear(y_.data(), proj_view_[2], v_.data(), B * C);
-        });
+        add("titans.kv", "linear", PipelineStep::Prepare,
+            repeated(linear_cost(B * C, proj_view_[1]), 2.0), [this, linear, B, C] {
+                linear(y_.data(), proj_view_[1], k_.data(), B * C);
+                linear(y_.data(), proj_view_[2], v_.data(), B * C);
+            });
         add("titans.grad", "neural_memory_grad", PipelineStep::Prepare,
-            times(neural_memory_grad_cost(C, shape_), Bd), [this, is_ref, B, C] {
+            repeated(neural_memory_grad_cost(C, shape_), Bd), [this, is_ref, B, C] {
                 const int64_t d = shape_.d, dh = shape_.dh;
                 for (int64_t b = 0; b < B; ++b) {
                     const float *k = k_.data() + b * C * d, *v = v_.data() + b * C * d;
@@ -226,7 +214,7 @@ class TitansMethod final : public Method {
                 }
             });
         add("titans.update", "neural_memory_update", PipelineStep::Prepare,
-            times(neural_memory_update_cost(shape_), Bd), [this, is_ref, B] {
+            repeated(neural_memory_update_cost(shape_), Bd), [this, is_ref, B] {
                 const int64_t n = shape_.d * shape_.dh;
                 for (int64_t b = 0; b < B; ++b) {
                     float *w1 = w1_.data() + b * n, *w2 = w2_.data() + b * n;
@@ -238,7 +226,7 @@ class TitansMethod final : public Method {
                         cpu::neural_memory_update(shape_, w1, w2, s1, s2, g1, g2, kEta, kAlpha);
                 }
             });
-        OpCost gate = times(neural_memory_forward_cost(C, shape_), Bd);
+        OpCost gate = repeated(neural_memory_forward_cost(C, shape_), Bd);
         gate.flops += Bd * double(C * d);
         gate.bytes_read += Bd * double(C * d) * 4.0;  // y again for the product
         add("titans.gate", "neural_memory_forward", PipelineStep::Apply, gate,

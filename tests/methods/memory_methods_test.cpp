@@ -2,7 +2,6 @@
 // (layers × segments / chunks), the recall over the mean cache size, Reference vs Cpu outputs,
 // state_bytes against what setup really allocates, and the paper-scale shapes (built, not run).
 #include <gtest/gtest.h>
-#include <malloc.h>
 
 #include <cmath>
 #include <map>
@@ -12,6 +11,7 @@
 #include "mempipe/core/error.h"
 #include "mempipe/graph/executor.h"
 #include "mempipe/model/config.h"
+#include "method_runner.h"
 
 namespace mempipe {
 namespace {
@@ -38,43 +38,12 @@ MemAgentRecipe tiny_memagent() {
     return r;
 }
 
-std::map<std::string, const OpNode*> by_name(const Graph& g) {
-    std::map<std::string, const OpNode*> m;
-    for (const auto& n : g.nodes()) m[n.name] = &n;
-    return m;
-}
-
-MethodOptions options(int64_t tokens, bool whole, Backend backend = Backend::Cpu, int batch = 1) {
-    MethodOptions o;
-    o.tokens = tokens;
-    o.whole_model = whole;
-    o.backend = backend;
-    o.batch = batch;
-    return o;
-}
-
-StepResult run(Method& m, Graph& g) {
-    CpuDevice cpu;
-    execute(g, Phase::Setup, cpu, 1);
-    execute(g, Phase::Step, cpu, 1);
-    return m.result();
-}
-
-// Bytes the heap grew by while fn ran (glibc: arena + mmapped blocks).
-template <class Fn>
-double allocated_by(Fn fn) {
-    const struct mallinfo2 before = mallinfo2();
-    fn();
-    const struct mallinfo2 after = mallinfo2();
-    return double(after.uordblks + after.hblkhd) - double(before.uordblks + before.hblkhd);
-}
-
 TEST(HmtMethod, GraphStepsAndRepeats) {
     const auto& cfg = model::model_config("tiny-llama");
     auto m = make_hmt_method(tiny_hmt());
-    m->setup(options(18 * 5, true, Backend::Cpu, 2));  // S = 5 segments
+    m->setup(test::method_options(18 * 5, true, Backend::Cpu, 2));  // S = 5 segments
     Graph g = m->step_graph();
-    auto n = by_name(g);
+    auto n = test::nodes_by_name(g);
     const double L = double(cfg.layers);
     struct Want {
         const char* name;
@@ -104,7 +73,7 @@ TEST(HmtMethod, GraphStepsAndRepeats) {
     EXPECT_DOUBLE_EQ(n["model.segment.qkv_proj"]->cost.flops, 2.0 * 2 * 24 * qkv);
     // The recall attends the mean cache size over segments 2..5: min(s, 3) for s = 1..4 → 2.25 → 2.
     EXPECT_DOUBLE_EQ(n["hmt.scores"]->cost.flops, 2.0 * 2 * 2 * double(cfg.hidden));
-    const StepResult r = run(*m, g);
+    const StepResult r = test::run_graph(*m, g);
     EXPECT_EQ(r.tokens_selected, 2 * 2);
     ASSERT_EQ(r.output.size(), size_t(2 * cfg.hidden));
     for (float v : r.output) ASSERT_TRUE(std::isfinite(v));
@@ -113,22 +82,22 @@ TEST(HmtMethod, GraphStepsAndRepeats) {
 
 TEST(HmtMethod, OneSegmentRecallsNothingAndMemoryOnlyHasNoModelStep) {
     auto m = make_hmt_method(tiny_hmt());
-    m->setup(options(10, false));
+    m->setup(test::method_options(10, false));
     Graph g = m->step_graph();
     for (const auto& nd : g.nodes()) {
         EXPECT_NE(nd.step, PipelineStep::Model) << nd.name;
         EXPECT_NE(nd.name, "hmt.scores") << "one segment: the cache is empty";
     }
-    EXPECT_EQ(run(*m, g).tokens_selected, 0);
+    EXPECT_EQ(test::run_graph(*m, g).tokens_selected, 0);
 }
 
 TEST(HmtMethod, ReferenceAndCpuAgree) {
     auto a = make_hmt_method(tiny_hmt());
     auto b = make_hmt_method(tiny_hmt());
-    a->setup(options(18 * 4, false, Backend::Reference));
-    b->setup(options(18 * 4, false, Backend::Cpu));
+    a->setup(test::method_options(18 * 4, false, Backend::Reference));
+    b->setup(test::method_options(18 * 4, false, Backend::Cpu));
     Graph ga = a->step_graph(), gb = b->step_graph();
-    const StepResult ra = run(*a, ga), rb = run(*b, gb);
+    const StepResult ra = test::run_graph(*a, ga), rb = test::run_graph(*b, gb);
     ASSERT_EQ(ra.output.size(), rb.output.size());
     // P = a·M with f32 vs f64 arithmetic (ops/memory_recall.h bounds: ~(2n + 128)·u relative to
     // Σ a·|M| ≤ max |M| = √3); the query's bf16 linear may differ by ~1e-6 relative.
@@ -143,9 +112,9 @@ TEST(HmtMethod, StateBytesMatchWhatSetupAllocates) {
             HmtRecipe r = tiny_hmt();
             r.summary_pass = summary;
             auto m = make_hmt_method(r);
-            const MethodOptions o = options(18 * 6, whole, Backend::Cpu, 3);
+            const MethodOptions o = test::method_options(18 * 6, whole, Backend::Cpu, 3);
             const double said = m->state_bytes(o);
-            const double got = allocated_by([&] { m->setup(o); });
+            const double got = test::allocated_by([&] { m->setup(o); });
             EXPECT_GT(said, 0.8 * got) << whole << summary;
             EXPECT_LT(said, 1.25 * got) << whole << summary;
         }
@@ -157,16 +126,16 @@ TEST(HmtMethod, LinearQueryVariantHasNoSummaryPass) {
     r.summary_pass = false;
     for (Backend b : {Backend::Reference, Backend::Cpu}) {
         auto m = make_hmt_method(r);
-        m->setup(options(18 * 3, true, b, 2));
+        m->setup(test::method_options(18 * 3, true, b, 2));
         Graph g = m->step_graph();
-        auto n = by_name(g);
+        auto n = test::nodes_by_name(g);
         for (const auto& nd : g.nodes())
             EXPECT_EQ(nd.name.rfind("hmt.summary", 0), std::string::npos);
         // q = mean over the first j = 9 embeddings of x·Wqᵀ: 9 rows per sequence + the pooling.
         const double d = double(cfg.hidden);
         EXPECT_DOUBLE_EQ(n.at("hmt.query")->cost.flops, 2.0 * 2 * 9 * d * d + 2 * 9 * d);
         EXPECT_EQ(n.at("hmt.memory_key")->step, PipelineStep::Prepare);
-        const StepResult res = run(*m, g);
+        const StepResult res = test::run_graph(*m, g);
         for (float v : res.output) ASSERT_TRUE(std::isfinite(v));
     }
 }
@@ -175,11 +144,11 @@ TEST(HmtMethod, PaperScaleShapes) {
     auto m = make_hmt_method();
     EXPECT_EQ(m->name(), "hmt");
     const auto& cfg = model::model_config("llama-2-7b");
-    MethodOptions o = options(32768, true);
+    MethodOptions o = test::method_options(32768, true);
     EXPECT_GT(m->state_bytes(o), 2.0 * cfg.hidden * cfg.hidden * 2) << "Wq + Wk at least";
     m->setup(o);  // S = ⌈32768 / 990⌉ = 34 segments, mean cache min(s, 100) over 1..33 = 17
     Graph g = m->step_graph();
-    auto n = by_name(g);
+    auto n = test::nodes_by_name(g);
     EXPECT_EQ(n.at("hmt.summary.qkv_proj")->repeat, 34.0 * cfg.layers);
     EXPECT_EQ(n.at("hmt.query")->repeat, 33.0);
     EXPECT_DOUBLE_EQ(n.at("hmt.scores")->cost.flops, 2.0 * 17 * 4096);
@@ -191,9 +160,10 @@ TEST(HmtMethod, PaperScaleShapes) {
 TEST(MemAgentMethod, GraphStepsAndRepeats) {
     const auto& cfg = model::model_config("tiny-qwen2");
     auto m = make_memagent_method(tiny_memagent());
-    m->setup(options(100, true, Backend::Cpu, 2));  // C = 3 chunks, mean chunk 34 → 48 rows
+    m->setup(
+        test::method_options(100, true, Backend::Cpu, 2));  // C = 3 chunks, mean chunk 34 → 48 rows
     Graph g = m->step_graph();
-    auto n = by_name(g);
+    auto n = test::nodes_by_name(g);
     const double L = double(cfg.layers);
     struct Want {
         const char* name;
@@ -220,10 +190,10 @@ TEST(MemAgentMethod, GraphStepsAndRepeats) {
     // The decode attends the prompt plus half the memory on average: 48 + 4 tokens.
     const double per_token = n["memagent.decode.attention"]->cost.bytes_read;
     auto shorter = make_memagent_method(tiny_memagent());
-    shorter->setup(options(40, true, Backend::Cpu, 2));  // one chunk of 40 → 54 rows
+    shorter->setup(test::method_options(40, true, Backend::Cpu, 2));  // one chunk of 40 → 54 rows
     Graph gs = shorter->step_graph();
-    EXPECT_GT(by_name(gs).at("memagent.decode.attention")->cost.bytes_read, per_token);
-    const StepResult r = run(*m, g);
+    EXPECT_GT(test::nodes_by_name(gs).at("memagent.decode.attention")->cost.bytes_read, per_token);
+    const StepResult r = test::run_graph(*m, g);
     EXPECT_EQ(r.tokens_selected, 2 * 8);
     EXPECT_GT(r.memory_bytes_read, 0.0);
 }
@@ -231,19 +201,19 @@ TEST(MemAgentMethod, GraphStepsAndRepeats) {
 TEST(MemAgentMethod, MemoryOnlyAndReferenceBackendRun) {
     for (Backend b : {Backend::Reference, Backend::Cpu}) {
         auto m = make_memagent_method(tiny_memagent());
-        m->setup(options(70, false, b));
+        m->setup(test::method_options(70, false, b));
         Graph g = m->step_graph();
         for (const auto& nd : g.nodes()) EXPECT_NE(nd.step, PipelineStep::Model) << nd.name;
-        EXPECT_EQ(run(*m, g).tokens_selected, 8);
+        EXPECT_EQ(test::run_graph(*m, g).tokens_selected, 8);
     }
 }
 
 TEST(MemAgentMethod, StateBytesMatchWhatSetupAllocates) {
     for (bool whole : {false, true}) {
         auto m = make_memagent_method(tiny_memagent());
-        const MethodOptions o = options(300, whole, Backend::Cpu, 2);
+        const MethodOptions o = test::method_options(300, whole, Backend::Cpu, 2);
         const double said = m->state_bytes(o);
-        const double got = allocated_by([&] { m->setup(o); });
+        const double got = test::allocated_by([&] { m->setup(o); });
         EXPECT_GT(said, 0.8 * got) << whole;
         EXPECT_LT(said, 1.25 * got) << whole;
     }
@@ -253,9 +223,9 @@ TEST(MemAgentMethod, PaperScaleAndBadOptions) {
     auto m = make_memagent_method();
     EXPECT_EQ(m->name(), "memagent");
     // 12 000 tokens: 3 chunks of 4000 (mean) → 200 + 1024 + 4000 rows per chunk prefill.
-    EXPECT_GT(m->state_bytes(options(12000, true)), 1e8);
+    EXPECT_GT(m->state_bytes(test::method_options(12000, true)), 1e8);
     try {
-        m->setup(options(0, true));
+        m->setup(test::method_options(0, true));
         FAIL() << "tokens 0";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Usage);

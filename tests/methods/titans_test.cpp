@@ -2,7 +2,6 @@
 // memory really learns (a step moves the weights along the descent direction of the segment's
 // loss), Reference vs Cpu, state_bytes against what setup allocates, the paper-scale shapes.
 #include <gtest/gtest.h>
-#include <malloc.h>
 
 #include <cmath>
 #include <map>
@@ -14,6 +13,7 @@
 #include "mempipe/methods/method.h"
 #include "mempipe/model/config.h"
 #include "mempipe/ops/neural_memory.h"
+#include "method_runner.h"
 
 namespace mempipe {
 namespace {
@@ -29,42 +29,12 @@ TitansRecipe tiny_titans() {
     return r;
 }
 
-std::map<std::string, const OpNode*> by_name(const Graph& g) {
-    std::map<std::string, const OpNode*> m;
-    for (const auto& n : g.nodes()) m[n.name] = &n;
-    return m;
-}
-
-MethodOptions options(int64_t tokens, bool whole, Backend backend = Backend::Cpu, int batch = 1) {
-    MethodOptions o;
-    o.tokens = tokens;
-    o.whole_model = whole;
-    o.backend = backend;
-    o.batch = batch;
-    return o;
-}
-
-StepResult run(Method& m, Graph& g, int steps = 1) {
-    CpuDevice cpu;
-    execute(g, Phase::Setup, cpu, 1);
-    for (int i = 0; i < steps; ++i) execute(g, Phase::Step, cpu, 1);
-    return m.result();
-}
-
-template <class Fn>
-double allocated_by(Fn fn) {
-    const struct mallinfo2 before = mallinfo2();
-    fn();
-    const struct mallinfo2 after = mallinfo2();
-    return double(after.uordblks + after.hblkhd) - double(before.uordblks + before.hblkhd);
-}
-
 TEST(TitansMethod, GraphStepsAndRepeats) {
     const auto& cfg = model::model_config("tiny-llama");
     auto m = make_titans_method(tiny_titans());
-    m->setup(options(12 * 4 + 1, true, Backend::Cpu, 2));  // S = 5 segments
+    m->setup(test::method_options(12 * 4 + 1, true, Backend::Cpu, 2));  // S = 5 segments
     Graph g = m->step_graph();
-    auto n = by_name(g);
+    auto n = test::nodes_by_name(g);
     const double L = double(cfg.layers);
     struct Want {
         const char* name;
@@ -99,7 +69,7 @@ TEST(TitansMethod, GraphStepsAndRepeats) {
     EXPECT_DOUBLE_EQ(n["titans.read"]->cost.flops, 2.0 * neural_memory_forward_cost(12, s).flops);
     EXPECT_DOUBLE_EQ(n["titans.grad"]->cost.flops, 2.0 * neural_memory_grad_cost(12, s).flops);
     EXPECT_DOUBLE_EQ(n["titans.query"]->cost.flops, 2.0 * 2 * 12 * d * d);
-    const StepResult r = run(*m, g);
+    const StepResult r = test::run_graph(*m, g);
     EXPECT_EQ(r.tokens_selected, 2 * 12);
     ASSERT_EQ(r.output.size(), size_t(2 * cfg.hidden));
     for (float v : r.output) ASSERT_TRUE(std::isfinite(v));
@@ -108,22 +78,22 @@ TEST(TitansMethod, GraphStepsAndRepeats) {
 
 TEST(TitansMethod, MemoryOnlyGraphHasNoModelStep) {
     auto m = make_titans_method(tiny_titans());
-    m->setup(options(7, false));
+    m->setup(test::method_options(7, false));
     Graph g = m->step_graph();
     for (const auto& nd : g.nodes()) {
         EXPECT_NE(nd.step, PipelineStep::Model) << nd.name;
         EXPECT_EQ(nd.repeat, 1.0) << nd.name << ": one segment";
     }
-    EXPECT_EQ(run(*m, g).tokens_selected, 12);
+    EXPECT_EQ(test::run_graph(*m, g).tokens_selected, 12);
 }
 
 // The memory learns: each step graph trains M on the segment's (k, v) with the surprise update,
 // so the gate's read of the same y changes from step to step, and stays finite (η < 1, α > 0).
 TEST(TitansMethod, EachStepUpdatesTheMemory) {
     auto m = make_titans_method(tiny_titans());
-    m->setup(options(12, false));
+    m->setup(test::method_options(12, false));
     Graph g = m->step_graph();
-    const StepResult first = run(*m, g, 1);
+    const StepResult first = test::run_graph(*m, g, 1);
     CpuDevice cpu;
     execute(g, Phase::Step, cpu, 1);
     const StepResult second = m->result();
@@ -141,10 +111,10 @@ TEST(TitansMethod, EachStepUpdatesTheMemory) {
 TEST(TitansMethod, ReferenceAndCpuAgree) {
     auto a = make_titans_method(tiny_titans());
     auto b = make_titans_method(tiny_titans());
-    a->setup(options(12 * 3, false, Backend::Reference));
-    b->setup(options(12 * 3, false, Backend::Cpu));
+    a->setup(test::method_options(12 * 3, false, Backend::Reference));
+    b->setup(test::method_options(12 * 3, false, Backend::Cpu));
     Graph ga = a->step_graph(), gb = b->step_graph();
-    const StepResult ra = run(*a, ga), rb = run(*b, gb);
+    const StepResult ra = test::run_graph(*a, ga), rb = test::run_graph(*b, gb);
     ASSERT_EQ(ra.output.size(), rb.output.size());
     // o = y ⊙ M(y): f32 GEMMs over d = 128 and dh = 64 against f64 (ops/neural_memory.h), after
     // one update whose gradient sums 12 rows; |y| ≤ √3 and |M(y)| = O(1).
@@ -155,9 +125,9 @@ TEST(TitansMethod, ReferenceAndCpuAgree) {
 TEST(TitansMethod, StateBytesMatchWhatSetupAllocates) {
     for (bool whole : {false, true}) {
         auto m = make_titans_method(tiny_titans());
-        const MethodOptions o = options(12 * 6, whole, Backend::Cpu, 3);
+        const MethodOptions o = test::method_options(12 * 6, whole, Backend::Cpu, 3);
         const double said = m->state_bytes(o);
-        const double got = allocated_by([&] { m->setup(o); });
+        const double got = test::allocated_by([&] { m->setup(o); });
         EXPECT_GT(said, 0.8 * got) << whole;
         EXPECT_LT(said, 1.25 * got) << whole;
     }
@@ -168,14 +138,14 @@ TEST(TitansMethod, PaperScaleShapesAndBadOptions) {
     EXPECT_EQ(m->name(), "titans-mac");
     const auto& cfg = model::model_config("llama-2-7b");
     // The memory's weights, surprise and gradients at d = 4096, dh = 8192: 6 × 128 MiB.
-    EXPECT_GT(m->state_bytes(options(32768, true)), 6.0 * 4096 * 8192 * 4);
+    EXPECT_GT(m->state_bytes(test::method_options(32768, true)), 6.0 * 4096 * 8192 * 4);
     TitansRecipe r;
     auto t = make_titans_method(r);
     EXPECT_NE(std::string(t->description()).find("4096→8192→4096"), std::string::npos)
         << t->description();
     (void)cfg;
     try {
-        t->setup(options(0, true));
+        t->setup(test::method_options(0, true));
         FAIL() << "tokens 0";
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("--tokens"), std::string::npos) << e.what();

@@ -38,15 +38,6 @@ const FusedVariant& fused_named(const Graph& g, const std::string& name) {
     return none;
 }
 
-// The cost of `batch` independent sequences, each costing c.
-OpCost times(OpCost c, double batch) {
-    c.flops *= batch;
-    c.bytes_read *= batch;
-    c.bytes_written *= batch;
-    c.bytes_shared *= batch;
-    return c;
-}
-
 void expect_cost(const OpCost& got, const OpCost& want, const std::string& what) {
     EXPECT_DOUBLE_EQ(got.flops, want.flops) << what;
     EXPECT_DOUBLE_EQ(got.bytes_read, want.bytes_read) << what;
@@ -152,13 +143,14 @@ TEST(Workloads, DsaMemoryStepsCostTheCatalogueOps) {
     const int64_t N = 100000, L = N + 1, B = 2;
     const Workload w = make_workload({"dsa", N, B, ""});
     expect_cost(node_named(w.graph, "indexer.logits").cost,
-                times(mqa_relu_logits_cost(1, 64, L), B), "logits");
-    expect_cost(node_named(w.graph, "indexer.top_k").cost, times(top_k_cost(L, 2048), B), "top_k");
+                repeated(mqa_relu_logits_cost(1, 64, L), B), "logits");
+    expect_cost(node_named(w.graph, "indexer.top_k").cost, repeated(top_k_cost(L, 2048), B),
+                "top_k");
     IndexerWeights iw;
     expect_cost(node_named(w.graph, "indexer.key").cost, indexer_key_cost(iw, B), "key");
     expect_cost(node_named(w.graph, "indexer.query").cost, indexer_query_cost(iw, B), "query");
     const FusedVariant& f = fused_named(w.graph, "indexer.score_top_k");
-    expect_cost(f.fused.cost, times(score_top_k_cost(1, 64, L, 2048), B), "fused");
+    expect_cost(f.fused.cost, repeated(score_top_k_cost(1, 64, L, 2048), B), "fused");
     EXPECT_DOUBLE_EQ(f.fused.state_bytes, double(B * L * 132));
     const auto s = std::get<fpga::dsa::Shape>(std::any_cast<fpga::DesignShape>(f.fused.shape));
     EXPECT_EQ(s.n_keys, L);
@@ -178,14 +170,14 @@ TEST(Workloads, SeerMemoryStepsCostTheCatalogueOps) {
         sel.budget_blocks = 64;  // token budget 4096
         sel.threshold = 5e-4f;   // App. D
         expect_cost(node_named(w.graph, "seer.gate_scores").cost,
-                    times(seer_gate_scores_cost(gs, nb), B), "scores");
+                    repeated(seer_gate_scores_cost(gs, nb), B), "scores");
         expect_cost(node_named(w.graph, "seer.select").cost,
-                    times(seer_select_blocks_cost(8, nb, sel), B), "select");
+                    repeated(seer_select_blocks_cost(8, nb, sel), B), "select");
         const OpNode& comp = node_named(w.graph, "seer.compress");
-        expect_cost(comp.cost, times(seer_compress_cost(gs, 1), B), "compress");
+        expect_cost(comp.cost, repeated(seer_compress_cost(gs, 1), B), "compress");
         EXPECT_EQ(comp.period, 64);
         const FusedVariant& f = fused_named(w.graph, "seer.gate_select");
-        expect_cost(f.fused.cost, times(seer_gate_select_cost(gs, nb, sel), B), "fused");
+        expect_cost(f.fused.cost, repeated(seer_gate_select_cost(gs, nb, sel), B), "fused");
         const auto s = std::get<fpga::seer::Shape>(std::any_cast<fpga::DesignShape>(f.fused.shape));
         EXPECT_EQ(s.n_blocks, nb);
         EXPECT_EQ(s.select.mode, sel.mode);
@@ -204,16 +196,16 @@ TEST(Workloads, LserveMemoryStepsCostTheCatalogueOps) {
     LservePageShape ps{32, 8, 128, 16, 64, 4096};  // Llama-3.1-8B, OMNI defaults
     const int64_t nl = lserve_logical_pages(N, ps);
     const OpNode& sc = node_named(w.graph, "lserve.page_scores");
-    expect_cost(sc.cost, times(page_scores_cost(nl, ps, 4), B), "scores");
+    expect_cost(sc.cost, repeated(page_scores_cost(nl, ps, 4), B), "scores");
     EXPECT_EQ(sc.period, 4);  // selector_update_interval
     expect_cost(node_named(w.graph, "lserve.page_select").cost,
-                times(page_select_cost(N, ps, 4), B), "select");
+                repeated(page_select_cost(N, ps, 4), B), "select");
     expect_cost(node_named(w.graph, "lserve.page_stats").cost,
-                times(page_minmax_update_cost(ps, 4), B), "stats");
+                repeated(page_minmax_update_cost(ps, 4), B), "stats");
     const FusedVariant& f = fused_named(w.graph, "lserve.score_select");
     OpCost both = page_scores_cost(nl, ps, 4);
     both += page_select_cost(N, ps, 4);
-    expect_cost(f.fused.cost, times(both, B), "fused");
+    expect_cost(f.fused.cost, repeated(both, B), "fused");
     const auto s = std::get<fpga::lserve::Shape>(std::any_cast<fpga::DesignShape>(f.fused.shape));
     EXPECT_EQ(s.history, N);
     EXPECT_EQ(s.active_kv_heads, 4);
@@ -257,9 +249,10 @@ TEST(Workloads, RagMemoryStepsCostTheCatalogueOps) {
         EXPECT_EQ(s.queries, B) << m;
         EXPECT_GT(s.postings, 0) << m;
         EXPECT_LT(s.postings, docs * 25) << m;
-        expect_cost(sc.cost, times(bm25_scores_cost(docs, s.postings), B), m);
-        expect_cost(node_named(w.graph, "rag.bm25_top_k").cost, times(top_k_cost(docs, 64), B), m);
-        expect_cost(f.fused.cost, times(bm25_top_k_cost(docs, s.postings, 64), B), m);
+        expect_cost(sc.cost, repeated(bm25_scores_cost(docs, s.postings), B), m);
+        expect_cost(node_named(w.graph, "rag.bm25_top_k").cost, repeated(top_k_cost(docs, 64), B),
+                    m);
+        expect_cost(f.fused.cost, repeated(bm25_top_k_cost(docs, s.postings, 64), B), m);
     }
     // DRAGIN's 25-word queries touch more postings than FS-RAG's sentences.
     auto postings = [&](const char* m) {

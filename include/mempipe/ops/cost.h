@@ -41,6 +41,16 @@ struct OpCost {
     OpCost& operator+=(const OpCost& o);
 };
 
+// The cost of the op run f times on separate data (every count, the shared reads included,
+// multiplied by f).
+inline OpCost repeated(OpCost c, double f) {
+    c.flops *= f;
+    c.bytes_read *= f;
+    c.bytes_written *= f;
+    c.bytes_shared *= f;
+    return c;
+}
+
 // The cost of one execution over `batch` sequences from the cost of one sequence: flops, writes
 // and the per-sequence reads scale with batch; `bytes_shared` (weights) is read once.
 inline OpCost batched(OpCost per_sequence, int64_t batch) {

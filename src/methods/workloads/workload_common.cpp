@@ -91,14 +91,6 @@ OpCost weights_linear(int64_t m, int64_t k, int64_t n) {
     return c;
 }
 
-OpCost repeated(OpCost c, double f) {
-    c.flops *= f;
-    c.bytes_read *= f;
-    c.bytes_written *= f;
-    c.bytes_shared *= f;
-    return c;
-}
-
 double kv_bytes_per_token(const ModelConfig& m) {
     return double(m.layers) * 2.0 * double(m.hkv * m.head_dim) * 2.0;
 }

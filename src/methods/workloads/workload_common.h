@@ -42,8 +42,6 @@ const ModelConfig& pick_model(const std::string& requested, const std::string& p
 // y = x·Wᵀ over m rows with bf16 weights [n × k]: linear_cost with the weights shared by the rows
 // and the batch (bytes_shared) and the arithmetic in bf16 (matrix cores).
 OpCost weights_linear(int64_t m, int64_t k, int64_t n);
-// c with flops, reads and writes multiplied by f (an op repeated f times on separate data).
-OpCost repeated(OpCost c, double f);
 // One layer of one decode token of `batch` sequences at `context` cached tokens (norms, QKV,
 // RoPE, attention over context + 1, O, MLP): the catalogue's dense costs summed. The whole model
 // is `layers` of these plus the LM head (decode_token_cost).

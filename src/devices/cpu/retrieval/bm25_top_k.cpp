@@ -235,6 +235,13 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
     for (int u = 0; u < n; ++u) order[size_t(u)] = u;
     float theta = heap.threshold();
     limit.set(theta);
+    // Offers go in ascending doc order; θ follows the heap.
+    auto offer = [&](float score, uint32_t doc) {
+        if (score > theta) {
+            heap.offer(score, doc);
+            theta = heap.threshold();
+        }
+    };
 
     for (uint64_t w0 = lo; w0 <= hi;) {
         const uint64_t w1 = std::min<uint64_t>(w0 + window, uint64_t(hi) + 1);
@@ -364,11 +371,7 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
             for (uint64_t p = c.range; p < c.pos; ++p) wacc[c.docs[p] - uint32_t(w0)] = -0.0f;
         }
         if (!any_probed) {  // every term scattered: the accumulator holds the canonical fold
-            for (uint32_t j = 0; j < nsel; ++j)
-                if (cand_score[j] > theta) {
-                    heap.offer(cand_score[j], uint32_t(w0) + cand_dd[j]);
-                    theta = heap.threshold();
-                }
+            for (uint32_t j = 0; j < nsel; ++j) offer(cand_score[j], uint32_t(w0) + cand_dd[j]);
             limit.set(theta);
             w0 = w1;
             continue;
@@ -398,11 +401,7 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
                     if (u >= 0 && cursors[size_t(u)].probed)
                         score += presence_impact(cursors[size_t(u)], d);
                 }
-                score += shift;
-                if (score > theta) {
-                    heap.offer(score, d);
-                    theta = heap.threshold();
-                }
+                offer(score + shift, d);
             }
             limit.set(theta);
             w0 = w1;
@@ -441,11 +440,7 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
                 const Cursor& c = cursors[size_t(u)];
                 score += c.bits != nullptr ? presence_impact(c, d) : surv_vals[size_t(u) * ns + l];
             }
-            score += shift;
-            if (score > theta) {
-                heap.offer(score, d);
-                theta = heap.threshold();
-            }
+            offer(score + shift, d);
         }
         limit.set(theta);
         w0 = w1;
