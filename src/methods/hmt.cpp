@@ -53,13 +53,6 @@ namespace mempipe {
 
 namespace {
 
-OpCost scaled(OpCost c, double f) {
-    c.flops *= f;
-    c.bytes_read *= f;
-    c.bytes_written *= f;
-    return c;
-}
-
 class HmtMethod final : public Method {
   public:
     explicit HmtMethod(const HmtRecipe& r) : r_(r) {
@@ -195,7 +188,7 @@ class HmtMethod final : public Method {
                         }
                 });
             add("hmt.scores", "memory_recall_scores", PipelineStep::Relevancy, R,
-                scaled(memory_recall_scores_cost(n, d), double(B)),
+                repeated(memory_recall_scores_cost(n, d), double(B)),
                 [this, is_ref, B, N, n, d, scale] {
                     for (int64_t b = 0; b < B; ++b) {
                         const float* q = q_.data() + b * d;
@@ -208,7 +201,7 @@ class HmtMethod final : public Method {
                     }
                 });
             add("hmt.read", "memory_recall_read", PipelineStep::Retrieval, R,
-                scaled(memory_recall_read_cost(n, d), double(B)), [this, is_ref, B, N, n, d] {
+                repeated(memory_recall_read_cost(n, d), double(B)), [this, is_ref, B, N, n, d] {
                     for (int64_t b = 0; b < B; ++b) {
                         const float* s = scores_.data() + b * N;
                         const float* m = mem_.data() + b * N * d;

@@ -136,13 +136,6 @@ struct Request {
     std::string prompt;
 };
 
-OpCost scaled(OpCost c, double f) {
-    c.flops *= f;
-    c.bytes_read *= f;
-    c.bytes_written *= f;
-    return c;
-}
-
 class RagMethod final : public Method {
   public:
     explicit RagMethod(RagConfig c) : c_(c) {}
@@ -251,7 +244,7 @@ class RagMethod final : public Method {
 
         // Every request scores its own [n] array: the postings of all queries + B array passes.
         OpCost score_cost = bm25_scores_cost(n, query_postings);
-        if (B > 1) score_cost += scaled(bm25_scores_cost(n, 0), double(B - 1));
+        if (B > 1) score_cost += repeated(bm25_scores_cost(n, 0), double(B - 1));
         const int scores =
             add("rag.bm25_scores", "bm25_scores", PipelineStep::Relevancy, Phase::Step, score_cost,
                 {tok}, [this, ref] {
@@ -268,7 +261,7 @@ class RagMethod final : public Method {
         const int64_t k = bm25_k();
         const int top = add(
             "rag.top_k", "top_k", PipelineStep::Retrieval, Phase::Step,
-            scaled(top_k_cost(n, k), double(B)), {scores}, [this, ref, n, k] {
+            repeated(top_k_cost(n, k), double(B)), {scores}, [this, ref, n, k] {
                 for (Request& r : reqs_) {
                     if (ref)
                         ref::top_k(r.scores.data(), n, k, r.top_values.data(), r.top_docs.data());
@@ -294,7 +287,7 @@ class RagMethod final : public Method {
                     });
             selected =
                 add("rag.fuse_rrf", "fuse_rrf", PipelineStep::Retrieval, Phase::Step,
-                    scaled(fuse_rrf_cost(2 * kCandidates, kCandidates), double(B)), {top, dense},
+                    repeated(fuse_rrf_cost(2 * kCandidates, kCandidates), double(B)), {top, dense},
                     [this, ref] {
                         for (Request& r : reqs_) {
                             const int32_t* lists[2] = {r.top_docs.data(), r.dense_docs.data()};
@@ -328,7 +321,7 @@ class RagMethod final : public Method {
             const int rerank_node = g.add(std::move(rr));
             selected =
                 add("rag.rerank_top_k", "top_k", PipelineStep::Retrieval, Phase::Step,
-                    scaled(top_k_cost(kCandidates, kTwoStageContext), double(B)), {rerank_node},
+                    repeated(top_k_cost(kCandidates, kTwoStageContext), double(B)), {rerank_node},
                     [this, ref] {
                         for (Request& r : reqs_) {
                             if (ref)

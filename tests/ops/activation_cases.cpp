@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -33,23 +34,9 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 template <class Rtol>
 void expect_within(const float* want, const float* got, size_t n, Rtol rtol, const float* x,
                    const std::string& what) {
-    int bad = 0;
-    for (size_t i = 0; i < n && bad < 5; ++i) {
-        double r = want[i], g = got[i];
-        bool ok;
-        if (std::isnan(r) || std::isnan(g))
-            ok = std::isnan(r) && std::isnan(g);
-        else if (std::isinf(r) || std::isinf(g))
-            ok = r == g;
-        else
-            ok = std::fabs(g - r) <= rtol(i) * std::fabs(r) + kTiny;
-        if (!ok) {
-            ADD_FAILURE() << what << ": mismatch at " << i << " (x = " << x[i] << "): want " << r
-                          << " got " << g << " rel err " << std::fabs(g - r) / std::fabs(r)
-                          << " allowed " << rtol(i);
-            ++bad;
-        }
-    }
+    expect_within_bound(
+        want, got, n, [&](size_t i) { return rtol(i) * std::fabs(double(want[i])) + kTiny; }, what,
+        [&](size_t i) { return "(x = " + std::to_string(x[i]) + ")"; });
 }
 
 double silu_rtol(float g, float u, float want) {

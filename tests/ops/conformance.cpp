@@ -65,24 +65,32 @@ std::vector<int64_t> adversarial_sizes(int64_t max_size) {
     return out;
 }
 
-void expect_close(const float* ref, const float* got, size_t n, double rtol, double atol,
-                  const std::string& what) {
+void expect_within_bound(const float* want, const float* got, size_t n,
+                         const std::function<double(size_t)>& allowed, const std::string& what,
+                         const std::function<std::string(size_t)>& context) {
     size_t bad = 0;
     for (size_t i = 0; i < n && bad < 5; ++i) {
-        double r = ref[i], g = got[i];
+        const double r = want[i], g = got[i];
         bool ok;
         if (std::isnan(r) || std::isnan(g))
             ok = std::isnan(r) && std::isnan(g);
         else if (std::isinf(r) || std::isinf(g))
             ok = r == g;
         else
-            ok = std::fabs(g - r) <= atol + rtol * std::fabs(r);
+            ok = std::fabs(g - r) <= allowed(i);
         if (!ok) {
-            ADD_FAILURE() << what << ": mismatch at " << i << ": ref " << r << " got " << g
-                          << " (rtol " << rtol << ", atol " << atol << ")";
+            ADD_FAILURE() << what << ": mismatch at " << i << (context ? " " : "")
+                          << (context ? context(i) : std::string()) << ": want " << r << " got "
+                          << g << " |err| " << std::fabs(g - r) << " allowed " << allowed(i);
             ++bad;
         }
     }
+}
+
+void expect_close(const float* ref, const float* got, size_t n, double rtol, double atol,
+                  const std::string& what) {
+    expect_within_bound(
+        ref, got, n, [&](size_t i) { return atol + rtol * std::fabs(double(ref[i])); }, what);
 }
 
 void expect_finite(const float* got, size_t n, const std::string& what) {

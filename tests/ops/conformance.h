@@ -94,8 +94,13 @@ class Guarded {
     Buffer<std::byte> raw_;
 };
 
-// Element-wise |got - ref| ≤ atol + rtol·|ref|; NaN/Inf in `got` fails unless `ref` has the same.
-// Reports the first few mismatches with their index.
+// Element-wise |got − want| ≤ allowed(i) for finite values; a NaN matches only a NaN and ±∞ only
+// the same ±∞. Reports the first few mismatches with their index, the allowance and, when given,
+// context(i) (e.g. the input).
+void expect_within_bound(const float* want, const float* got, size_t n,
+                         const std::function<double(size_t)>& allowed, const std::string& what,
+                         const std::function<std::string(size_t)>& context = nullptr);
+// expect_within_bound with allowed(i) = atol + rtol·|ref[i]|.
 void expect_close(const float* ref, const float* got, size_t n, double rtol, double atol,
                   const std::string& what);
 void expect_finite(const float* got, size_t n, const std::string& what);

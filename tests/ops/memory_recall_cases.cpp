@@ -34,22 +34,8 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 // |got − want| ≤ bound[i]; NaN ↔ NaN, ±∞ ↔ the same ±∞.
 void expect_bounded(const float* want, const float* got, const std::vector<double>& bound,
                     const std::string& what) {
-    int bad = 0;
-    for (size_t i = 0; i < bound.size() && bad < 5; ++i) {
-        const double r = want[i], g = got[i];
-        bool ok;
-        if (std::isnan(r) || std::isnan(g))
-            ok = std::isnan(r) && std::isnan(g);
-        else if (std::isinf(r) || std::isinf(g))
-            ok = r == g;
-        else
-            ok = std::fabs(g - r) <= bound[i];
-        if (!ok) {
-            ADD_FAILURE() << what << ": mismatch at " << i << ": want " << r << " got " << g
-                          << " |err| " << std::fabs(g - r) << " allowed " << bound[i];
-            ++bad;
-        }
-    }
+    expect_within_bound(
+        want, got, bound.size(), [&](size_t i) { return bound[i]; }, what);
 }
 
 std::vector<double> scores_bound(const float* q, const float* k, int64_t n, int64_t h,

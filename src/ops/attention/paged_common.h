@@ -26,6 +26,11 @@ inline int64_t paged_offset(const PagedKvCache& c, int64_t p, int64_t j) {
     return (paged_row(c, p) * c.hkv + j) * c.d;
 }
 
+// paged_kv_append for ref:: and cpu:: alike (a copy with the same RNE rounding: one portable loop
+// serves every SIMD level; a decode step appends one row per layer).
+void append_rows(const PagedKvCache& cache, int64_t len, const float* k_new, const float* v_new,
+                 int64_t m);
+
 // The double-precision oracle for one query head over positions [0, n) of the paged cache
 // (softmax with the maximum subtracted); out_h: [d]; zeros when n = 0.
 void attend_paged_ref(const float* q_h, const PagedKvCache& c, int64_t kv_head, int64_t n,

@@ -15,9 +15,8 @@ OpCost paged_kv_append_cost(int64_t m, int64_t hkv, int64_t d) {
     return c;
 }
 
-namespace ref {
-void paged_kv_append(const PagedKvCache& cache, int64_t len, const float* k_new, const float* v_new,
-                     int64_t m) {
+void attention_detail::append_rows(const PagedKvCache& cache, int64_t len, const float* k_new,
+                                   const float* v_new, int64_t m) {
     MEMPIPE_CHECK_ARG(len >= 0 && m >= 0, "paged_kv_append: len and m must be ≥ 0, got {} and {}",
                       len, m);
     attention_detail::check_paged("paged_kv_append", cache, len + m);
@@ -30,6 +29,12 @@ void paged_kv_append(const PagedKvCache& cache, int64_t len, const float* k_new,
             cache.v[off + e] = f32_to_bf16(v_new[i * row + e]);
         }
     }
+}
+
+namespace ref {
+void paged_kv_append(const PagedKvCache& cache, int64_t len, const float* k_new, const float* v_new,
+                     int64_t m) {
+    attention_detail::append_rows(cache, len, k_new, v_new, m);
 }
 }  // namespace ref
 

@@ -1,6 +1,4 @@
 // Reference memory_recall: q = S·Wqᵀ (ref::linear), then the reference scores and read.
-#include <vector>
-
 #include "mempipe/ops/memory_recall.h"
 #include "ops/memory_recall/memory_recall_internal.h"
 
@@ -8,12 +6,8 @@ namespace mempipe::ref {
 
 void memory_recall(const float* s, const LinearWeights& wq, const float* keys, const float* mem,
                    int64_t n, float scale, const float* initial, float* weights, float* p) {
-    memory_recall_detail::check_recall(s, wq, n);
-    const int64_t h = wq.n, d = wq.k;
-    std::vector<float> q(static_cast<size_t>(h), 0.0f), sc(static_cast<size_t>(n));
-    if (n > 0 && h > 0 && d > 0) linear(s, wq, nullptr, q.data(), 1);
-    memory_recall_scores(q.data(), keys, n, h, scale, sc.data());
-    memory_recall_read(sc.data(), mem, n, d, initial, weights, p);
+    memory_recall_detail::recall(s, wq, keys, mem, n, scale, initial, weights, p, linear,
+                                 memory_recall_scores, memory_recall_read);
 }
 
 }  // namespace mempipe::ref

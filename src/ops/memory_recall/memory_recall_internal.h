@@ -1,7 +1,9 @@
 // Argument checks shared by the references and the CPU kernels of the memory_recall family.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "mempipe/core/error.h"
 #include "mempipe/ops/linear.h"
@@ -38,6 +40,32 @@ inline void check_recall(const float* s, const LinearWeights& wq, int64_t n) {
     MEMPIPE_CHECK_ARG(wq.n >= 0 && wq.k >= 0, "memory_recall: Wq is [{} × {}]", wq.n, wq.k);
     MEMPIPE_CHECK_ARG(n >= 0, "memory_recall: n must be ≥ 0, got {}", n);
     MEMPIPE_CHECK_ARG(n == 0 || wq.k == 0 || s, "memory_recall: s is null with d = {}", wq.k);
+}
+
+// The compositions ref:: and cpu:: share, each over its own backend's kernels (passed as callables
+// with the signatures of linear, memory_recall_scores and memory_recall_read).
+template <class Linear>
+void recall_key(const float* mem, int64_t n, const LinearWeights& wk, float* keys,
+                const Linear& linear) {
+    check_key(mem, n, wk, keys);
+    if (n == 0 || wk.n == 0) return;
+    if (wk.k == 0) {
+        std::fill(keys, keys + n * wk.n, 0.0f);
+        return;
+    }
+    linear(mem, wk, nullptr, keys, n);
+}
+
+template <class Linear, class Scores, class Read>
+void recall(const float* s, const LinearWeights& wq, const float* keys, const float* mem, int64_t n,
+            float scale, const float* initial, float* weights, float* p, const Linear& linear,
+            const Scores& scores, const Read& read) {
+    check_recall(s, wq, n);
+    const int64_t h = wq.n, d = wq.k;
+    std::vector<float> q(static_cast<size_t>(h), 0.0f), sc(static_cast<size_t>(n));
+    if (n > 0 && h > 0 && d > 0) linear(s, wq, nullptr, q.data(), 1);
+    scores(q.data(), keys, n, h, scale, sc.data());
+    read(sc.data(), mem, n, d, initial, weights, p);
 }
 
 }  // namespace mempipe::memory_recall_detail

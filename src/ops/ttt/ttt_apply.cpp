@@ -6,10 +6,7 @@ namespace mempipe::ref {
 
 void ttt_apply(const float* q, int64_t n, TttShape s, TttConstWeights w, float* out, TttMatmul mm) {
     using namespace ttt_detail;
-    check_shape(s, n, "ttt_apply");
-    check_weights(s, w, "w", "ttt_apply");
-    check_rows(q, n, s.d, "q", "ttt_apply");
-    check_rows(out, n, s.d, "out", "ttt_apply");
+    check_apply_args(q, n, s, w, out);
     const int64_t d = s.d, dh = s.dh;
     const std::vector<double> w1 = operands(w.w1, dh * d, mm), w3 = operands(w.w3, dh * d, mm),
                               w2 = operands(w.w2, d * dh, mm), qr = operands(q, n * d, mm);

@@ -29,6 +29,22 @@ void check_rows(const float* p, int64_t n, int64_t cols, const char* what, const
                       n, cols);
 }
 
+void check_apply_args(const float* q, int64_t n, TttShape s, TttConstWeights w, const float* out) {
+    check_shape(s, n, "ttt_apply");
+    check_weights(s, w, "w", "ttt_apply");
+    check_rows(q, n, s.d, "q", "ttt_apply");
+    check_rows(out, n, s.d, "out", "ttt_apply");
+}
+
+void check_loss_forward_args(const float* k, int64_t n, TttShape s, TttConstWeights w,
+                             const float* gate_pre, const float* up) {
+    check_shape(s, n, "ttt_loss_forward");
+    check_weights(s, w, "w", "ttt_loss_forward");
+    check_rows(k, n, s.d, "k", "ttt_loss_forward");
+    check_rows(gate_pre, n, s.dh, "gate_pre", "ttt_loss_forward");
+    check_rows(up, n, s.dh, "up", "ttt_loss_forward");
+}
+
 void check_grad_args(const float* k, const float* v, TttRates lr, int64_t n, TttShape s,
                      TttConstWeights w, const float* gate_pre, const float* up, TttWeights grads) {
     check_shape(s, n, "ttt_grad");

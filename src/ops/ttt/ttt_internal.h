@@ -12,7 +12,11 @@ namespace mempipe::ttt_detail {
 void check_shape(TttShape s, int64_t n, const char* op);
 void check_weights(TttShape s, TttConstWeights w, const char* what, const char* op);
 void check_rows(const float* p, int64_t n, int64_t cols, const char* what, const char* op);
-// Every argument check of ttt_grad / ttt_update (both implementations).
+// Every argument check of ttt_apply / ttt_loss_forward / ttt_grad / ttt_update (both
+// implementations).
+void check_apply_args(const float* q, int64_t n, TttShape s, TttConstWeights w, const float* out);
+void check_loss_forward_args(const float* k, int64_t n, TttShape s, TttConstWeights w,
+                             const float* gate_pre, const float* up);
 void check_grad_args(const float* k, const float* v, TttRates lr, int64_t n, TttShape s,
                      TttConstWeights w, const float* gate_pre, const float* up, TttWeights grads);
 // Returns whether a momentum buffer was given.

@@ -6,11 +6,7 @@ namespace mempipe::ref {
 void ttt_loss_forward(const float* k, int64_t n, TttShape s, TttConstWeights w, float* gate_pre,
                       float* up, TttMatmul mm) {
     using namespace ttt_detail;
-    check_shape(s, n, "ttt_loss_forward");
-    check_weights(s, w, "w", "ttt_loss_forward");
-    check_rows(k, n, s.d, "k", "ttt_loss_forward");
-    check_rows(gate_pre, n, s.dh, "gate_pre", "ttt_loss_forward");
-    check_rows(up, n, s.dh, "up", "ttt_loss_forward");
+    check_loss_forward_args(k, n, s, w, gate_pre, up);
     const int64_t d = s.d, dh = s.dh;
     const std::vector<double> w1 = operands(w.w1, dh * d, mm), w3 = operands(w.w3, dh * d, mm),
                               kr = operands(k, n * d, mm);

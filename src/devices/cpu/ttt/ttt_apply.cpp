@@ -11,10 +11,7 @@ namespace mempipe::cpu {
 
 void ttt_apply(const float* q, int64_t n, TttShape s, TttConstWeights w, float* out, TttMatmul mm) {
     using namespace ttt_detail;
-    check_shape(s, n, "ttt_apply");
-    check_weights(s, w, "w", "ttt_apply");
-    check_rows(q, n, s.d, "q", "ttt_apply");
-    check_rows(out, n, s.d, "out", "ttt_apply");
+    check_apply_args(q, n, s, w, out);
     if (n == 0 || s.d == 0) return;
     const int64_t d = s.d, dh = s.dh;
     const cpu_ttt::Kernels kern = cpu_ttt::pick_kernels(mm);

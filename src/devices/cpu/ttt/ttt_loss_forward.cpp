@@ -7,11 +7,7 @@ namespace mempipe::cpu {
 void ttt_loss_forward(const float* k, int64_t n, TttShape s, TttConstWeights w, float* gate_pre,
                       float* up, TttMatmul mm) {
     using namespace ttt_detail;
-    check_shape(s, n, "ttt_loss_forward");
-    check_weights(s, w, "w", "ttt_loss_forward");
-    check_rows(k, n, s.d, "k", "ttt_loss_forward");
-    check_rows(gate_pre, n, s.dh, "gate_pre", "ttt_loss_forward");
-    check_rows(up, n, s.dh, "up", "ttt_loss_forward");
+    check_loss_forward_args(k, n, s, w, gate_pre, up);
     if (n == 0 || s.dh == 0) return;
     const cpu_ttt::Kernels kern = cpu_ttt::pick_kernels(mm);
     kern.gemm({n, s.dh, s.d, k, s.d, false, w.w1, s.d, true, gate_pre, s.dh, false});
