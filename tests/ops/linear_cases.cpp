@@ -226,9 +226,12 @@ void linear_shape_cases(std::vector<OpCase>& out) {
                                (o.misalign ? ",misalign" : "") + (o.bias ? "" : ",nobias"),
                            [=](CaseContext& c) { run_linear(c, cfg, sh.m, sh.k, sh.n, o); }});
         }
-    // Large enough for 2 threads, several 256-column C blocks, several k-blocks of 512 and (m =
-    // 520) two row chunks of 512.
-    const Shape big[] = {{1, 4099, 600}, {3, 700, 257}, {33, 530, 300}, {520, 70, 40}};
+    // Large enough for 2 threads, several 256-column C blocks, several k-blocks of 256 (the
+    // driver's) and of 640 (the AMX bf16 GEMM's; k = 1500 ends in a partial one), the AMX bf16
+    // GEMM's Cᵀ blocks of 256 weight rows (n = 600: 300 rows per thread), and (m = 520) two row
+    // chunks of 512.
+    const Shape big[] = {
+        {1, 4099, 600}, {3, 700, 257}, {33, 530, 300}, {40, 1500, 600}, {520, 70, 40}};
     for (const Config& cfg : all_configs())
         for (const Shape& sh : big)
             out.push_back({"linear", cfg.name() + "," + shape(sh.m, sh.k, sh.n) + ",blocks",
