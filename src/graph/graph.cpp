@@ -57,24 +57,17 @@ void Graph::add_fused(FusedVariant variant) {
     fused_.push_back(std::move(variant));
 }
 
-static OpCost scaled(OpCost c, double f) {
-    c.flops *= f;
-    c.bytes_read *= f;
-    c.bytes_written *= f;
-    return c;
-}
-
 OpCost Graph::amortised_cost(Phase phase) const {
     OpCost total;
     for (const auto& n : nodes_)
-        if (n.phase == phase) total += scaled(n.cost, n.per_step());
+        if (n.phase == phase) total += repeated(n.cost, n.per_step());
     return total;
 }
 
 OpCost Graph::amortised_cost(Phase phase, PipelineStep step) const {
     OpCost total;
     for (const auto& n : nodes_)
-        if (n.phase == phase && n.step == step) total += scaled(n.cost, n.per_step());
+        if (n.phase == phase && n.step == step) total += repeated(n.cost, n.per_step());
     return total;
 }
 

@@ -116,12 +116,6 @@ class DsaMethod final : public Method {
             n.run = std::move(fn);
             return g.add(std::move(n));
         };
-        auto scaled = [](OpCost c, double f) {
-            c.flops *= f;
-            c.bytes_read *= f;
-            c.bytes_written *= f;
-            return c;
-        };
 
         int attn;
         int kv_append = -1, absorb = -1;
@@ -147,7 +141,7 @@ class DsaMethod final : public Method {
         };
         auto add_absorb = [&] {
             absorb = add("mla.absorb_q", "mla_absorb_q", PipelineStep::Apply,
-                         scaled(mla_absorb_q_cost(mla_), double(B)), {}, [this, ref, B, N] {
+                         batched(mla_absorb_q_cost(mla_), B), {}, [this, ref, B, N] {
                              for (int64_t b = 0; b < B; ++b) {
                                  float* qa = q_abs_.data() + b * kMlaHeads * kKvWidth;
                                  const float* qn = q_nope_.data() + b * kMlaHeads * 128;
@@ -201,7 +195,7 @@ class DsaMethod final : public Method {
                             });
             int logits = add(
                 "indexer.logits", "mqa_relu_logits", PipelineStep::Relevancy,
-                scaled(mqa_relu_logits_cost(1, kDsaHeads, L), double(B)), {append, query},
+                batched(mqa_relu_logits_cost(1, kDsaHeads, L), B), {append, query},
                 [this, ref, B, L] {
                     for (int64_t b = 0; b < B; ++b) {
                         auto view = seqs_[size_t(b)]->keys.view(L);
@@ -215,7 +209,7 @@ class DsaMethod final : public Method {
                 });
             int topk =
                 add("indexer.top_k", "top_k", PipelineStep::Retrieval,
-                    scaled(top_k_cost(L, kDsaTopK), double(B)), {logits}, [this, ref, B, L] {
+                    batched(top_k_cost(L, kDsaTopK), B), {logits}, [this, ref, B, L] {
                         for (int64_t b = 0; b < B; ++b) {
                             const float* row = logits_.data() + b * L;
                             if (ref)
@@ -228,7 +222,7 @@ class DsaMethod final : public Method {
                     });
             add_absorb();
             attn = add("mla.sparse_attention", "sparse_mla", PipelineStep::Apply,
-                       scaled(sparse_mla_cost(mla_, std::min(L, kDsaTopK)), double(B)),
+                       batched(sparse_mla_cost(mla_, std::min(L, kDsaTopK)), B),
                        {topk, absorb, kv_append}, [this, ref, B, L] {
                            for (int64_t b = 0; b < B; ++b) {
                                const float* qa = q_abs_.data() + b * kMlaHeads * kKvWidth;
@@ -245,21 +239,21 @@ class DsaMethod final : public Method {
         } else {
             add_kv_append();
             add_absorb();
-            attn = add(
-                "mla.dense_attention", "dense_mla", PipelineStep::Apply,
-                scaled(dense_mla_cost(mla_, L), double(B)), {absorb, kv_append}, [this, ref, B, L] {
-                    for (int64_t b = 0; b < B; ++b) {
-                        const float* qa = q_abs_.data() + b * kMlaHeads * kKvWidth;
-                        float* o = o_lat_.data() + b * kMlaHeads * kLatent;
-                        if (ref)
-                            ref::dense_mla_decode(qa, seqs_[size_t(b)]->kv.data(), L, mla_, o);
-                        else
-                            cpu::dense_mla_decode(qa, seqs_[size_t(b)]->kv.data(), L, mla_, o);
-                    }
-                });
+            attn =
+                add("mla.dense_attention", "dense_mla", PipelineStep::Apply,
+                    batched(dense_mla_cost(mla_, L), B), {absorb, kv_append}, [this, ref, B, L] {
+                        for (int64_t b = 0; b < B; ++b) {
+                            const float* qa = q_abs_.data() + b * kMlaHeads * kKvWidth;
+                            float* o = o_lat_.data() + b * kMlaHeads * kLatent;
+                            if (ref)
+                                ref::dense_mla_decode(qa, seqs_[size_t(b)]->kv.data(), L, mla_, o);
+                            else
+                                cpu::dense_mla_decode(qa, seqs_[size_t(b)]->kv.data(), L, mla_, o);
+                        }
+                    });
         }
-        add("mla.v_up", "mla_v_up", PipelineStep::Apply, scaled(mla_v_up_cost(mla_), double(B)),
-            {attn}, [this, ref, B] {
+        add("mla.v_up", "mla_v_up", PipelineStep::Apply, batched(mla_v_up_cost(mla_), B), {attn},
+            [this, ref, B] {
                 for (int64_t b = 0; b < B; ++b) {
                     const float* o = o_lat_.data() + b * kMlaHeads * kLatent;
                     float* y = out_.data() + b * kMlaHeads * 128;

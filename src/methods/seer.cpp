@@ -159,19 +159,13 @@ class SeerMethod final : public Method {
             n.run = std::move(fn);
             return g.add(std::move(n));
         };
-        auto times = [](OpCost c, double f) {
-            c.flops *= f;
-            c.bytes_read *= f;
-            c.bytes_written *= f;
-            return c;
-        };
 
         OpCost append_cost = rope_cost(kHkv, kD);
         append_cost.bytes_read = double(2 * row) * 2;
         append_cost.bytes_written = double(3 * row) * 2;
         int append =
-            add("seer.kv_append", "cache_append", PipelineStep::Prepare, 1,
-                times(append_cost, double(B)), {}, [this, ref, N, row] {
+            add("seer.kv_append", "cache_append", PipelineStep::Prepare, 1, batched(append_cost, B),
+                {}, [this, ref, N, row] {
                     for (auto& s : seqs_) {
                         float k[kHkv * kD];
                         for (int64_t i = 0; i < row; ++i)
@@ -189,7 +183,7 @@ class SeerMethod final : public Method {
                 });
         int compress =
             add("seer.compress", "seer_compress_block", PipelineStep::Prepare, int(kBlock),
-                times(seer_compress_cost(shape_, 1), double(B)), {append}, [this, ref, L, nb] {
+                batched(seer_compress_cost(shape_, 1), B), {append}, [this, ref, L, nb] {
                     const bool completes = L % kBlock == 0;
                     for (auto& s : seqs_) {
                         uint16_t* dst = completes ? s->k_comp.data() + (nb - 1) * kHkv * kGateHidden
@@ -202,33 +196,32 @@ class SeerMethod final : public Method {
                                                      inv_freq_.data(), L - 1, dst);
                     }
                 });
-        int gate = add(
-            "seer.gate_scores", "seer_gate_scores", PipelineStep::Relevancy, 1,
-            times(seer_gate_scores_cost(shape_, nb), double(B)), {compress}, [this, ref, N, nb] {
-                for (auto& s : seqs_) {
-                    if (ref)
-                        ref::seer_gate_scores(s->q_nope.data(), s->k_comp.data(), nb, shape_,
-                                              weights_, inv_freq_.data(), N, s->scores.data());
-                    else
-                        cpu::seer_gate_scores(s->q_nope.data(), s->k_comp.data(), nb, shape_,
-                                              weights_, inv_freq_.data(), N, s->scores.data());
-                }
-            });
-        int select =
-            add("seer.select", "seer_select_blocks", PipelineStep::Retrieval, 1,
-                times(seer_select_blocks_cost(kHkv, nb, params_), double(B)), {gate},
-                [this, ref, nb, width] {
+        int gate =
+            add("seer.gate_scores", "seer_gate_scores", PipelineStep::Relevancy, 1,
+                batched(seer_gate_scores_cost(shape_, nb), B), {compress}, [this, ref, N, nb] {
                     for (auto& s : seqs_) {
                         if (ref)
-                            ref::seer_select_blocks(s->scores.data(), kHkv, nb, params_, width,
-                                                    s->sel.data(), s->counts.data());
+                            ref::seer_gate_scores(s->q_nope.data(), s->k_comp.data(), nb, shape_,
+                                                  weights_, inv_freq_.data(), N, s->scores.data());
                         else
-                            cpu::seer_select_blocks(s->scores.data(), kHkv, nb, params_, width,
-                                                    s->sel.data(), s->counts.data());
+                            cpu::seer_gate_scores(s->q_nope.data(), s->k_comp.data(), nb, shape_,
+                                                  weights_, inv_freq_.data(), N, s->scores.data());
                     }
                 });
+        int select = add(
+            "seer.select", "seer_select_blocks", PipelineStep::Retrieval, 1,
+            batched(seer_select_blocks_cost(kHkv, nb, params_), B), {gate}, [this, ref, nb, width] {
+                for (auto& s : seqs_) {
+                    if (ref)
+                        ref::seer_select_blocks(s->scores.data(), kHkv, nb, params_, width,
+                                                s->sel.data(), s->counts.data());
+                    else
+                        cpu::seer_select_blocks(s->scores.data(), kHkv, nb, params_, width,
+                                                s->sel.data(), s->counts.data());
+                }
+            });
         int q_rope = add(
-            "attn.q_rope", "rope", PipelineStep::Apply, 1, times(rope_cost(kHq, kD), double(B)), {},
+            "attn.q_rope", "rope", PipelineStep::Apply, 1, batched(rope_cost(kHq, kD), B), {},
             [this, ref, N] {
                 for (auto& s : seqs_) {
                     std::copy(s->q_nope.begin(), s->q_nope.end(), s->q.data());
@@ -245,9 +238,9 @@ class SeerMethod final : public Method {
         const double per_group = double(attended_tokens()) / double(B * kHkv);
         AttentionShape as{L, kHq, kHkv, kD, attn_scale()};
         add("attn.block_sparse", "block_sparse_attention", PipelineStep::Apply, 1,
-            times(block_sparse_attention_cost(as, int64_t(std::llround(per_group)),
-                                              SelectionGroups::PerKvHead),
-                  double(B)),
+            batched(block_sparse_attention_cost(as, int64_t(std::llround(per_group)),
+                                                SelectionGroups::PerKvHead),
+                    B),
             {select, q_rope, append}, [this, ref, as, width] {
                 for (auto& s : seqs_) {
                     if (ref)

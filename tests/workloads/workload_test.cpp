@@ -158,6 +158,13 @@ TEST(Workloads, DsaMemoryStepsCostTheCatalogueOps) {
     EXPECT_EQ(s.k, 2048);
     EXPECT_EQ(s.sequences, B);
     EXPECT_DOUBLE_EQ(w.units, double(B) / 61);  // one of DeepSeek-V3.2's 61 layers
+    // The absorbed projections' weights (W_UK, W_UV: 128 heads × 128 × 512 bf16) are read once
+    // for the B sequences; each sequence adds its own query or attention output.
+    const double w_uk = 128.0 * 128 * 512 * 2;
+    EXPECT_DOUBLE_EQ(node_named(w.graph, "mla.absorb_q").cost.bytes_read,
+                     w_uk + double(B) * 128 * 128 * 4);
+    EXPECT_DOUBLE_EQ(node_named(w.graph, "mla.v_up").cost.bytes_read,
+                     w_uk + double(B) * 128 * 512 * 4);
 }
 
 TEST(Workloads, SeerMemoryStepsCostTheCatalogueOps) {
@@ -169,15 +176,21 @@ TEST(Workloads, SeerMemoryStepsCostTheCatalogueOps) {
         sel.mode = threshold ? SeerSelectMode::Threshold : SeerSelectMode::TokenBudget;
         sel.budget_blocks = 64;  // token budget 4096
         sel.threshold = 5e-4f;   // App. D
+        // The B sequences share the gates' weights: read once per step, not once per sequence.
+        const double q_gate = 32.0 * 128 * 128 * 2, k_gate = 8.0 * 3 * 128 * 128 * 2;
+        EXPECT_DOUBLE_EQ(node_named(w.graph, "seer.gate_scores").cost.bytes_read,
+                         q_gate + double(B) * (seer_gate_scores_cost(gs, nb).bytes_read - q_gate));
+        EXPECT_DOUBLE_EQ(node_named(w.graph, "seer.compress").cost.bytes_read,
+                         k_gate + double(B) * (seer_compress_cost(gs, 1).bytes_read - k_gate));
         expect_cost(node_named(w.graph, "seer.gate_scores").cost,
-                    repeated(seer_gate_scores_cost(gs, nb), B), "scores");
+                    batched(seer_gate_scores_cost(gs, nb), B), "scores");
         expect_cost(node_named(w.graph, "seer.select").cost,
-                    repeated(seer_select_blocks_cost(8, nb, sel), B), "select");
+                    batched(seer_select_blocks_cost(8, nb, sel), B), "select");
         const OpNode& comp = node_named(w.graph, "seer.compress");
-        expect_cost(comp.cost, repeated(seer_compress_cost(gs, 1), B), "compress");
+        expect_cost(comp.cost, batched(seer_compress_cost(gs, 1), B), "compress");
         EXPECT_EQ(comp.period, 64);
         const FusedVariant& f = fused_named(w.graph, "seer.gate_select");
-        expect_cost(f.fused.cost, repeated(seer_gate_select_cost(gs, nb, sel), B), "fused");
+        expect_cost(f.fused.cost, batched(seer_gate_select_cost(gs, nb, sel), B), "fused");
         const auto s = std::get<fpga::seer::Shape>(std::any_cast<fpga::DesignShape>(f.fused.shape));
         EXPECT_EQ(s.n_blocks, nb);
         EXPECT_EQ(s.select.mode, sel.mode);

@@ -15,6 +15,7 @@ OpCost mla_absorb_q_cost(const MlaShape& s) {
     c.flops = 2.0 * h * n * l;
     c.bytes_read = h * n * l * 2.0 + h * n * 4.0;
     c.bytes_written = h * l * 4.0;
+    c.bytes_shared = h * n * l * 2.0;  // W_UK: read once however many sequences
     c.pattern = AccessPattern::Regular;
     return c;
 }

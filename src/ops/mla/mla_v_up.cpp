@@ -12,6 +12,7 @@ OpCost mla_v_up_cost(const MlaShape& s) {
     c.flops = 2.0 * h * v * l;
     c.bytes_read = h * v * l * 2.0 + h * l * 4.0;
     c.bytes_written = h * v * 4.0;
+    c.bytes_shared = h * v * l * 2.0;  // W_UV: read once however many sequences
     c.pattern = AccessPattern::Regular;
     return c;
 }

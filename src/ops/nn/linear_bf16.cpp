@@ -11,6 +11,7 @@ OpCost linear_cost(int64_t m, int64_t k, int64_t n) {
     c.flops = 2.0 * double(m) * double(k) * double(n);
     c.bytes_read = 2.0 * double(n) * double(k) + 4.0 * double(m) * double(k);
     c.bytes_written = 4.0 * double(m) * double(n);
+    c.bytes_shared = 2.0 * double(n) * double(k);  // the weights
     c.pattern = AccessPattern::Regular;
     return c;
 }

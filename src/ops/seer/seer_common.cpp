@@ -74,6 +74,7 @@ OpCost seer_compress_cost(const SeerGateShape& s, int64_t n_blocks) {
     c.flops = nb * (pool + lin + tail);
     c.bytes_read = nb * double(s.block * s.hkv * s.d) * 2 + double(s.hkv * 3 * s.d * s.d_gate) * 2;
     c.bytes_written = nb * double(s.hkv * s.d_gate) * 2;
+    c.bytes_shared = double(s.hkv * 3 * s.d * s.d_gate) * 2;  // the K gate's weights
     c.pattern = AccessPattern::Regular;
     return c;
 }
@@ -85,6 +86,7 @@ OpCost seer_gate_scores_cost(const SeerGateShape& s, int64_t n_blocks) {
     c.bytes_read = nb * double(s.hkv * s.d_gate) * 2 + double(s.hq * s.d * s.d_gate) * 2 +
                    double(s.hq * s.d) * 4;
     c.bytes_written = nb * double(s.hkv) * 4;
+    c.bytes_shared = double(s.hq * s.d * s.d_gate) * 2;  // the Q gate's weights
     c.pattern = AccessPattern::Regular;
     return c;
 }
