@@ -127,10 +127,7 @@ class DenseGqaMethod final : public Method {
         attn.name = "attention.dense";
         attn.op = "dense_attention";
         attn.step = PipelineStep::Apply;
-        attn.cost = dense_attention_cost(shape);
-        attn.cost.flops *= double(B);
-        attn.cost.bytes_read *= double(B);
-        attn.cost.bytes_written *= double(B);
+        attn.cost = batched(dense_attention_cost(shape), B);
         attn.inputs = {a};
         attn.run = [this, ref, B, qn, shape] {
             for (int64_t b = 0; b < B; ++b) {

@@ -152,20 +152,15 @@ class LactMethod final : public Method {
         MEMPIPE_CHECK_ARG(seqs_ > 0, "{}: call setup() before step_graph()", c_.name);
         const bool ref = o_.backend == Backend::Reference;
         const int64_t L = c_.chunk, d = c_.d, dh = c_.dh, S = seqs_;
+        // Each sequence has its own fast weights: its costs repeat S times, nothing shared.
         const double Sd = double(S), fast = 3.0 * double(d * dh) * 4.0;
-        auto times = [Sd](OpCost c) {
-            c.flops *= Sd;
-            c.bytes_read *= Sd;
-            c.bytes_written *= Sd;
-            return c;
-        };
         Graph g;
 
         OpNode apply;
         apply.name = "lact.apply";
         apply.op = "ttt_apply";
         apply.step = PipelineStep::Apply;
-        apply.cost = times(ttt_apply_cost(L, s_, c_.matmul));
+        apply.cost = repeated(ttt_apply_cost(L, s_, c_.matmul), Sd);
         apply.output_bytes = Sd * double(L * d) * 4.0;
         apply.repeat = layer_repeat();
         apply.state_bytes = Sd * fast;
@@ -185,7 +180,7 @@ class LactMethod final : public Method {
         loss.name = "lact.loss";
         loss.op = "ttt_loss_forward";
         loss.step = PipelineStep::Relevancy;
-        loss.cost = times(ttt_loss_forward_cost(L, s_, c_.matmul));
+        loss.cost = repeated(ttt_loss_forward_cost(L, s_, c_.matmul), Sd);
         loss.output_bytes = Sd * 2.0 * double(L * dh) * 4.0;
         loss.repeat = layer_repeat();
         loss.state_bytes = Sd * fast;
@@ -206,7 +201,7 @@ class LactMethod final : public Method {
         grad.name = "lact.grad";
         grad.op = "ttt_grad";
         grad.step = PipelineStep::Prepare;
-        grad.cost = times(ttt_grad_cost(L, s_, false, c_.matmul));
+        grad.cost = repeated(ttt_grad_cost(L, s_, false, c_.matmul), Sd);
         grad.inputs = {l};
         grad.output_bytes = Sd * fast;
         grad.repeat = layer_repeat();
@@ -232,7 +227,7 @@ class LactMethod final : public Method {
         upd.name = "lact.update";
         upd.op = "ttt_update";
         upd.step = PipelineStep::Prepare;
-        upd.cost = times(ttt_update_cost(s_, c_.use_momentum, c_.use_muon, c_.matmul));
+        upd.cost = repeated(ttt_update_cost(s_, c_.use_momentum, c_.use_muon, c_.matmul), Sd);
         const double copies = (c_.use_momentum ? 2.0 : 1.0) * fast * Sd;  // the fresh copies
         upd.cost.bytes_read += copies;
         upd.cost.bytes_written += copies;

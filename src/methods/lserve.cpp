@@ -161,7 +161,7 @@ class LserveMethod final : public Method {
             n.op = op;
             n.step = step;
             n.period = period;
-            n.cost = times(cost, double(B));
+            n.cost = batched(cost, B);
             n.repeat = layer_repeat();
             n.inputs = std::move(in);
             n.run = std::move(fn);
@@ -294,13 +294,6 @@ class LserveMethod final : public Method {
     int64_t n_logical() const { return lserve_logical_pages(o_.tokens, shape_); }
     int64_t n_phys() const {
         return (n_logical() + shape_.logical_per_page() - 1) / shape_.logical_per_page();
-    }
-
-    static OpCost times(OpCost c, double f) {
-        c.flops *= f;
-        c.bytes_read *= f;
-        c.bytes_written *= f;
-        return c;
     }
 
     // Distinct tokens of the selected pages of every retrieval query head, summed over the batch.

@@ -27,13 +27,6 @@ ModelRestShape base_shape(const model::ModelConfig& c) {
     return s;
 }
 
-OpCost times(OpCost c, double f) {
-    c.flops *= f;
-    c.bytes_read *= f;
-    c.bytes_written *= f;
-    return c;
-}
-
 int64_t widest_row(const ModelRestShape& s) {
     int64_t w = std::max(s.hidden, s.intermediate);
     for (const auto& p : s.attention) w = std::max({w, p.in, p.out});
@@ -183,7 +176,7 @@ int ModelRest::add_nodes(Graph& g, Backend backend, int after, const ModelPass& 
             };
             if (rows == 1) {
                 const AttentionShape as{ctx, hq, hkv, d, scale};
-                add("attention", "dense_attention", per_layer, times(dense_attention_cost(as), B),
+                add("attention", "dense_attention", per_layer, batched(dense_attention_cost(as), B),
                     [this, ref, as, B, cache] {
                         for (int64_t b = 0; b < B; ++b) {
                             const PagedKvCache c = cache(b);
@@ -198,7 +191,7 @@ int ModelRest::add_nodes(Graph& g, Backend backend, int after, const ModelPass& 
             } else {
                 const PrefillShape ps{rows, 0, hq, scale, true};
                 add("attention", "attention_prefill", per_layer,
-                    times(attention_prefill_cost(ps, hkv, d), B), [this, ref, ps, B, d, cache] {
+                    batched(attention_prefill_cost(ps, hkv, d), B), [this, ref, ps, B, d, cache] {
                         for (int64_t b = 0; b < B; ++b) {
                             const PagedKvCache c = cache(b);
                             const float* q = q_.data() + b * ps.m * ps.hq * d;
