@@ -6,7 +6,9 @@ int8 codes (int8 [n, k]) with DIR/scales.npy (float32 [n, 1]) for int8, or int4 
 scale · (q − 8)) with DIR/scales.npy (float32 [n, k/group]) for int4. It builds --copies copies of
 the weights and uses the next copy for every call, as the C++ side does, so each call reads its
 weights from DRAM. Runs a warm-up pass over the copies and --repeats timed calls with torch.set_num_threads(--threads).
-  bf16: torch.nn.functional.linear(x.bfloat16(), W)
+  bf16: torch.nn.functional.linear(x.bfloat16(), W); with --prepack, each copy of W reordered once
+        (before timing) into oneDNN's blocked layout by torch.ops.mkldnn._reorder_linear_weight and
+        multiplied by torch.ops.mkldnn._linear_pointwise (what torch.compile's CPU freezing emits)
   int8: torch.ao.nn.quantized.dynamic.Linear with per-channel qint8 weights = our codes and scales
         (x quantised dynamically by torch)
   int4: torch.ops.aten._weight_int4pack_mm_for_cpu(x.bfloat16(), packed, group, scales_and_zeros)
@@ -32,8 +34,12 @@ def build(a, x):
     w = load(a.dir, "w.npy")
     if a.format == "bf16":
         wt = torch.from_numpy(w.astype(np.int16)).view(torch.bfloat16)
-        ws = [wt.clone() for _ in range(a.copies)]
         xb = x.to(torch.bfloat16)
+        if a.prepack:
+            m = xb.shape[0]
+            ps = [torch.ops.mkldnn._reorder_linear_weight(wt.clone(), m) for _ in range(a.copies)]
+            return lambda c: torch.ops.mkldnn._linear_pointwise(xb, ps[c], None, "none", [], "")
+        ws = [wt.clone() for _ in range(a.copies)]
         return lambda c: F.linear(xb, ws[c])
     scales = load(a.dir, "scales.npy")
     n = w.shape[0]
@@ -75,6 +81,7 @@ def main():
     ap.add_argument("--format", choices=["bf16", "int8", "int4"], required=True)
     ap.add_argument("--copies", type=int, default=1)
     ap.add_argument("--group", type=int, default=128)
+    ap.add_argument("--prepack", action="store_true", help="bf16: oneDNN prepacked weights")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     x = torch.from_numpy(load(a.dir, "x.npy"))

@@ -30,10 +30,16 @@ struct CaseDef {
     const char* name;
     LinearFormat format;
     bool gemm;
+    // Weights packed once before timing (cpu::linear_pack; the peer: oneDNN's prepacked linear),
+    // as an inference engine holds them; the other cases pass W as stored.
+    bool packed = false;
 };
 constexpr CaseDef kCases[] = {
-    {"gemv_bf16", LinearFormat::Bf16, false}, {"gemv_int8", LinearFormat::Int8, false},
-    {"gemv_int4", LinearFormat::Int4, false}, {"gemm_bf16", LinearFormat::Bf16, true},
+    {"gemv_bf16", LinearFormat::Bf16, false},
+    {"gemv_int8", LinearFormat::Int8, false},
+    {"gemv_int4", LinearFormat::Int4, false},
+    {"gemm_bf16", LinearFormat::Bf16, true},
+    {"gemm_bf16_packed", LinearFormat::Bf16, true, true},
     {"gemm_int8", LinearFormat::Int8, true},
 };
 constexpr int64_t kInt4Group = 128;
@@ -209,10 +215,8 @@ Json run_linear_bench(const LinearBenchOptions& o, bool markdown_to_stdout) {
         const CaseDef* found = nullptr;
         for (const auto& c : kCases)
             if (want == c.name) found = &c;
-        MEMPIPE_CHECK_ARG(found,
-                          "bench linear: unknown case '{}'; choose from gemv_bf16, "
-                          "gemv_int8, gemv_int4, gemm_bf16, gemm_int8",
-                          name);
+        MEMPIPE_CHECK_ARG(found, "bench linear: unknown case '{}'; choose from {}", name,
+                          fmt::join(linear_bench_case_names(), ", "));
         selected.push_back(found);
     }
     if (selected.empty())
@@ -264,6 +268,15 @@ Json run_linear_bench(const LinearBenchOptions& o, bool markdown_to_stdout) {
             try {
                 progress(std::string(cd->name) + " " + shape_text(sh) + ": preparing weights");
                 const WeightSet ws(cd->format, sh.n, sh.k, rng, cold_bytes);
+                std::vector<LinearPacked> packs;  // one per copy, made before any timing
+                if (cd->packed)
+                    for (int c = 0; c < ws.copies(); ++c)
+                        packs.push_back(cpu::linear_pack(ws.view(c)));
+                auto weights = [&](int c) {
+                    LinearWeights w = ws.view(c);
+                    if (cd->packed) w.packed = &packs[size_t(c)];
+                    return w;
+                };
                 std::vector<float> x(size_t(sh.m * sh.k)), y(size_t(sh.m * sh.n));
                 for (float& v : x) v = rng.normal();
                 const LinearWeights w0 = ws.view(0);
@@ -274,7 +287,7 @@ Json run_linear_bench(const LinearBenchOptions& o, bool markdown_to_stdout) {
                     int c = 0;
                     const double s = time_median(
                         [&] {
-                            cpu::linear(x.data(), ws.view(c), nullptr, y.data(), sh.m);
+                            cpu::linear(x.data(), weights(c), nullptr, y.data(), sh.m);
                             c = (c + 1) % ws.copies();
                         },
                         o.repeats, ws.copies());  // warm-up: one pass over every copy
@@ -288,6 +301,7 @@ Json run_linear_bench(const LinearBenchOptions& o, bool markdown_to_stdout) {
                     r["threads"] = t;
                     r["simd"] = simd;
                     r["copies"] = ws.copies();
+                    r["packed"] = cd->packed;
                     r["weight_bytes"] = wbytes;
                     r["ours_s"] = s;
                     r["ours_gbs"] = wbytes / s / 1e9;
@@ -315,10 +329,12 @@ Json run_linear_bench(const LinearBenchOptions& o, bool markdown_to_stdout) {
                     r["peer_max_rel_diff"] = nullptr;
                     if (ctx.run_peers) {
                         ctx.threads = t;
-                        PeerResult p = run_peer(
-                            ctx, "linear.py",
-                            {"--format", std::string(linear_format_name(cd->format)), "--copies",
-                             std::to_string(ws.copies()), "--group", std::to_string(kInt4Group)});
+                        std::vector<std::string> args = {
+                            "--format", std::string(linear_format_name(cd->format)),
+                            "--copies", std::to_string(ws.copies()),
+                            "--group",  std::to_string(kInt4Group)};
+                        if (cd->packed) args.push_back("--prepack");
+                        PeerResult p = run_peer(ctx, "linear.py", args);
                         if (p.ok) {
                             r["peer_s"] = p.median_s;
                             r["speedup"] = p.median_s / s;
@@ -327,7 +343,8 @@ Json run_linear_bench(const LinearBenchOptions& o, bool markdown_to_stdout) {
                             r["peer_error"] = p.error;
                         }
                     }
-                    r["peer"] = cd->format == LinearFormat::Bf16 ? "torch F.linear bf16"
+                    r["peer"] = cd->packed ? "torch oneDNN prepacked linear bf16"
+                                : cd->format == LinearFormat::Bf16 ? "torch F.linear bf16"
                                 : cd->format == LinearFormat::Int8
                                     ? "torch quantized.dynamic.Linear qint8"
                                     : "torch _weight_int4pack_mm_for_cpu g128";

@@ -6,10 +6,13 @@
 //   gemv_bf16, gemv_int8 (per-row scales), gemv_int4 (groups of 128, symmetric): m = 1 decode on
 //     4096 → 4096, 4096 → 14336 and 14336 → 4096; limit: DRAM read (weight bytes / s);
 //   gemm_bf16, gemm_int8: m = `prefill_tokens` (512) × 4096 → 4096; limit: bf16 dot
-//     (vdpbf16ps) and, at SIMD level amx, the AMX tile peak (bf16 or int8).
+//     (vdpbf16ps) and, at SIMD level amx, the AMX tile peak (bf16 or int8);
+//   gemm_bf16_packed: gemm_bf16 with every copy of W packed once before timing (cpu::linear_pack,
+//     as an inference engine holds a layer's weights), against oneDNN's prepacked linear in torch.
 // Weights are cold: every timed call uses the next of several copies of W whose total size is
 // max(512 MiB, 2 × L3 up to 1 GiB), so no call finds its weights in the caches (the peer makes
-// the same number of copies). Peers (bench/peers/linear.py): torch.nn.functional.linear in bf16;
+// the same number of copies). Peers (bench/peers/linear.py): torch.nn.functional.linear in bf16
+// (prepacked: torch.ops.mkldnn._reorder_linear_weight once per copy, then _linear_pointwise);
 // torch.ao.nn.quantized.dynamic.Linear (qint8 per-channel weights with our codes and scales) for
 // int8; torch.ops.aten._weight_int4pack_mm_for_cpu (group 128, bf16 scales) for int4.
 #pragma once

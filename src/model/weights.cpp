@@ -63,6 +63,12 @@ LinearStorage LinearStorage::from_f32(const float* w, int64_t n, int64_t k, Line
     return s;
 }
 
+void LinearStorage::pack() {
+    if (w_.format != LinearFormat::Bf16 || packed_) return;
+    packed_ = std::make_unique<LinearPacked>(cpu::linear_pack(w_));
+    w_.packed = packed_.get();
+}
+
 LinearStorage LinearStorage::from_tensor(const StTensor& t, LinearFormat format, int64_t group) {
     check_float_tensor(t);
     if (t.shape.size() != 2)

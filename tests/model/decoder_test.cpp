@@ -323,6 +323,29 @@ TEST(DecoderModel, Argmax) {
     EXPECT_EQ(argmax(x, 0), -1);
 }
 
+// LinearStorage::pack: the packed copy gives bit-identical prefill outputs (the AMX GEMM computes
+// the same tiles, the other levels ignore it) and stays attached through a move.
+TEST(LinearStorage, PackedGivesTheSameOutputsAndSurvivesAMove) {
+    Rng rng(11);
+    LinearStorage plain = LinearStorage::random(70, 300, 0.05f, rng, LinearFormat::Bf16);
+    Rng rng2(11);
+    LinearStorage packed = LinearStorage::random(70, 300, 0.05f, rng2, LinearFormat::Bf16);
+    packed.pack();
+    ASSERT_TRUE(packed.packed());
+    const LinearStorage moved = std::move(packed);
+    ASSERT_TRUE(moved.packed());
+    EXPECT_EQ(moved.weights().packed->source, moved.weights().data);
+    const int64_t m = 40;
+    const std::vector<float> x = random_rows(m, 300, 3);
+    std::vector<float> y0(size_t(m * 70)), y1(y0.size());
+    cpu::linear(x.data(), plain.weights(), nullptr, y0.data(), m);
+    cpu::linear(x.data(), moved.weights(), nullptr, y1.data(), m);
+    EXPECT_EQ(y0, y1);
+    LinearStorage q = LinearStorage::random(8, 64, 0.05f, rng, LinearFormat::Int8);
+    q.pack();  // only bf16 packs
+    EXPECT_FALSE(q.packed());
+}
+
 TEST(DecoderModel, BadInput) {
     const ModelConfig& cfg = model_config("tiny-llama");
     DecoderModel model = DecoderModel::random(cfg, tiny_options(Backend::Cpu, 512, false));

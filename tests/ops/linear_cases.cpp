@@ -1,8 +1,9 @@
 // Conformance cases for the linear family (include/mempipe/ops/linear.h): cpu::linear and
 // cpu::linear_x_bf16 against ref:: for every weight format (bf16; int8 per row and groups of
 // 32/64/128; int4 symmetric and with zero points, groups of 32/64/128) at every SIMD level, on
-// shapes around the SIMD widths, the GEMV/GEMM switch (m = 1..70) and the GEMM's block sizes, plus
-// the weight quantisers, golden values of the packing, NaN/Inf rows and bad arguments.
+// shapes around the SIMD widths, the GEMV/GEMM switch (m = 1..70) and the GEMM's block sizes (bf16
+// also with weights prepacked by cpu::linear_pack), plus the weight quantisers, golden values of
+// the packings, NaN/Inf rows and bad arguments.
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -152,7 +153,25 @@ struct RunOptions {
     bool bias = true;
     size_t misalign = 0;
     bool x_bf16 = false;  // call linear_x_bf16 with x rounded to bf16
+    bool packed = false;  // bf16: pass weights prepacked by cpu::linear_pack
 };
+
+std::string suffix(const RunOptions& o) {
+    return o.packed ? ",packed" : "";
+}
+
+// The configurations of a case list, each with the options it runs under: every format with
+// `base`, then bf16 once more with prepacked weights.
+std::vector<std::pair<Config, RunOptions>> with_packed(const std::vector<Config>& configs,
+                                                       RunOptions base) {
+    std::vector<std::pair<Config, RunOptions>> v;
+    for (const Config& c : configs) v.push_back({c, base});
+    RunOptions p = base;
+    p.packed = true;
+    for (const Config& c : configs)
+        if (c.format == LinearFormat::Bf16) v.push_back({c, p});
+    return v;
+}
 
 void run_linear(CaseContext& ctx, const Config& cfg, int64_t m, int64_t k, int64_t n,
                 RunOptions o) {
@@ -174,7 +193,12 @@ void run_linear(CaseContext& ctx, const Config& cfg, int64_t m, int64_t k, int64
         b[size_t(j)] = exact ? float(ctx.rng.uniform_int(-100, 100)) : ctx.rng.uniform(-1.0f, 1.0f);
     const std::vector<float> x_before(x.data(), x.data() + x.size());
     const float* bp = o.bias ? b.data() : nullptr;
-    const LinearWeights w = tw.view();
+    LinearWeights w = tw.view();
+    LinearPacked pk;
+    if (o.packed) {
+        pk = cpu::linear_pack(w);
+        w.packed = &pk;
+    }
     if (o.x_bf16) {
         std::vector<uint16_t> xb(x.size());
         for (size_t i = 0; i < xb.size(); ++i) xb[i] = f32_to_bf16(x[i]);
@@ -215,15 +239,16 @@ void linear_shape_cases(std::vector<OpCase>& out) {
         {16, 33, 17}, {17, 65, 31}, {31, 129, 33}, {32, 128, 32},  {33, 31, 65},  {47, 257, 48},
         {64, 96, 50}, {65, 100, 3}, {70, 513, 40}, {33, 1031, 15}, {16, 1, 1},
     };
-    for (const Config& cfg : all_configs())
+    for (const auto& [cfg, base] : with_packed(all_configs(), {}))
         for (size_t s = 0; s < std::size(shapes); ++s) {
             const Shape sh = shapes[s];
-            RunOptions o;
+            RunOptions o = base;
             o.misalign = s % 3 == 1 ? 4 : 0;
             o.bias = s % 4 != 2;
             out.push_back({"linear",
                            cfg.name() + "," + shape(sh.m, sh.k, sh.n) +
-                               (o.misalign ? ",misalign" : "") + (o.bias ? "" : ",nobias"),
+                               (o.misalign ? ",misalign" : "") + (o.bias ? "" : ",nobias") +
+                               suffix(o),
                            [=](CaseContext& c) { run_linear(c, cfg, sh.m, sh.k, sh.n, o); }});
         }
     // Large enough for 2 threads, several 256-column C blocks, several k-blocks of 256 (the
@@ -232,20 +257,21 @@ void linear_shape_cases(std::vector<OpCase>& out) {
     // chunks of 512.
     const Shape big[] = {
         {1, 4099, 600}, {3, 700, 257}, {33, 530, 300}, {40, 1500, 600}, {520, 70, 40}};
-    for (const Config& cfg : all_configs())
+    for (const auto& [cfg, o] : with_packed(all_configs(), {}))
         for (const Shape& sh : big)
-            out.push_back({"linear", cfg.name() + "," + shape(sh.m, sh.k, sh.n) + ",blocks",
-                           [=](CaseContext& c) { run_linear(c, cfg, sh.m, sh.k, sh.n, {}); }});
+            out.push_back({"linear",
+                           cfg.name() + "," + shape(sh.m, sh.k, sh.n) + ",blocks" + suffix(o),
+                           [=](CaseContext& c) { run_linear(c, cfg, sh.m, sh.k, sh.n, o); }});
 }
 
 void linear_stream_cases(std::vector<OpCase>& out) {
     // An output above 4 MiB: the AMX bf16 GEMM writes it with non-temporal stores (y misaligned
     // here, so each row has a scalar head); two row chunks of 512, a partial last weight block.
-    RunOptions o;
-    o.misalign = 4;
-    out.push_back({"linear", "bf16,m=520,k=33,n=2017,stream", [=](CaseContext& c) {
-                       run_linear(c, {LinearFormat::Bf16, 0, false}, 520, 33, 2017, o);
-                   }});
+    RunOptions base;
+    base.misalign = 4;
+    for (const auto& [cfg, o] : with_packed({{LinearFormat::Bf16, 0, false}}, base))
+        out.push_back({"linear", "bf16,m=520,k=33,n=2017,stream" + suffix(o),
+                       [=](CaseContext& c) { run_linear(c, cfg, 520, 33, 2017, o); }});
 }
 
 void linear_m_sweep_cases(std::vector<OpCase>& out) {
@@ -253,36 +279,38 @@ void linear_m_sweep_cases(std::vector<OpCase>& out) {
     const Config sweep[] = {{LinearFormat::Bf16, 0, false},
                             {LinearFormat::Int8, 32, false},
                             {LinearFormat::Int4, 64, true}};
-    for (const Config& cfg : sweep)
+    for (const auto& [cfg, o] : with_packed({std::begin(sweep), std::end(sweep)}, {}))
         for (int64_t m = 1; m <= 70; ++m)
-            out.push_back({"linear", cfg.name() + "," + shape(m, 97, 35) + ",sweep",
-                           [=](CaseContext& c) { run_linear(c, cfg, m, 97, 35, {}); }});
+            out.push_back({"linear", cfg.name() + "," + shape(m, 97, 35) + ",sweep" + suffix(o),
+                           [=](CaseContext& c) { run_linear(c, cfg, m, 97, 35, o); }});
 }
 
 void linear_exact_cases(std::vector<OpCase>& out) {
     // Integer-valued inputs: every partial sum is exact, so all levels must match the reference
     // bit for bit (a dropped or doubled term cannot hide in a tolerance).
     const Shape shapes[] = {{1, 255, 33}, {4, 129, 17}, {15, 64, 31}, {16, 200, 48}, {37, 321, 33}};
-    for (const Config& cfg : all_configs())
+    RunOptions exact;
+    exact.fill = Fill::Exact;
+    for (const auto& [cfg, base] : with_packed(all_configs(), exact))
         for (const Shape& sh : shapes) {
-            RunOptions o;
-            o.fill = Fill::Exact;
+            RunOptions o = base;
             o.misalign = sh.m % 2 ? 4 : 0;
-            out.push_back({"linear", cfg.name() + "," + shape(sh.m, sh.k, sh.n) + ",exact",
+            out.push_back({"linear",
+                           cfg.name() + "," + shape(sh.m, sh.k, sh.n) + ",exact" + suffix(o),
                            [=](CaseContext& c) { run_linear(c, cfg, sh.m, sh.k, sh.n, o); }});
         }
 }
 
 void linear_x_bf16_cases(std::vector<OpCase>& out) {
-    for (const Config& cfg :
-         {Config{LinearFormat::Bf16, 0, false}, Config{LinearFormat::Int8, 0, false},
-          Config{LinearFormat::Int4, 32, true}})
-        for (const Shape& sh : {Shape{1, 77, 19}, Shape{20, 130, 33}}) {
-            RunOptions o;
-            o.x_bf16 = true;
-            out.push_back({"linear_x_bf16", cfg.name() + "," + shape(sh.m, sh.k, sh.n),
+    RunOptions xb;
+    xb.x_bf16 = true;
+    for (const auto& [cfg, o] :
+         with_packed({Config{LinearFormat::Bf16, 0, false}, Config{LinearFormat::Int8, 0, false},
+                      Config{LinearFormat::Int4, 32, true}},
+                     xb))
+        for (const Shape& sh : {Shape{1, 77, 19}, Shape{20, 130, 33}})
+            out.push_back({"linear_x_bf16", cfg.name() + "," + shape(sh.m, sh.k, sh.n) + suffix(o),
                            [=](CaseContext& c) { run_linear(c, cfg, sh.m, sh.k, sh.n, o); }});
-        }
 }
 
 // Non-finite values: a NaN/Inf row of x gives a NaN row (integer formats) or what f64 gives
@@ -346,6 +374,28 @@ void linear_special_cases(std::vector<OpCase>& out) {
                        EXPECT_EQ(y[0], 2.25f);
                        EXPECT_EQ(y[1], 3.0f);
                    }});
+    out.push_back(
+        {"linear_pack", "golden_layout", [](CaseContext& c) {
+             // n = 17, k = 33: 2 row blocks × 2 k-steps; tile (b, s) row r holds
+             // W[16b + r, 32s .. 32s + 31], zero past n and k.
+             const int64_t n = 17, k = 33;
+             std::vector<uint16_t> w(size_t(n * k));
+             for (uint16_t& v : w) v = uint16_t(c.rng.uniform_int(1, 60000));
+             const LinearPacked p = cpu::linear_pack(LinearWeights::bf16(w.data(), n, k));
+             ASSERT_EQ(p.tiles.size(), size_t(2 * 2 * 512));
+             EXPECT_EQ(p.source, static_cast<const void*>(w.data()));
+             EXPECT_EQ(p.n, n);
+             EXPECT_EQ(p.k, k);
+             for (int64_t b = 0; b < 2; ++b)
+                 for (int64_t s = 0; s < 2; ++s)
+                     for (int64_t r = 0; r < 16; ++r)
+                         for (int64_t t = 0; t < 32; ++t) {
+                             const int64_t j = 16 * b + r, col = 32 * s + t;
+                             const uint16_t want = j < n && col < k ? w[size_t(j * k + col)] : 0;
+                             ASSERT_EQ(p.tiles[size_t(((b * 2 + s) * 16 + r) * 32 + t)], want)
+                                 << "tile (" << b << "," << s << ") row " << r << " column " << t;
+                         }
+         }});
     out.push_back({"linear", "int4,golden_packing", [](CaseContext&) {
                        // Bytes 0x9A, 0x7F hold elements t = 0..3 as nibbles low, high, low, high:
                        // q = [10, 9, 15, 7]; symmetric (z = 8), scale 0.5 → W = [1, 0.5, 3.5,
@@ -470,6 +520,29 @@ void linear_bad_arg_cases(std::vector<OpCase>& out) {
                  cpu::linear(x, LinearWeights::int8(w8, s, 1, kLinearMaxIntK + 1), nullptr, y, 1),
                  Error);  // k too large for integer weights
              EXPECT_THROW(ref::linear(nullptr, bf, nullptr, y, 1), Error);
+             // Prepacked weights: only bf16, only for the matrix they were made from.
+             EXPECT_THROW(cpu::linear_pack(LinearWeights::int8(w8, s, 2, 32)), Error);
+             const LinearPacked pk = cpu::linear_pack(bf);
+             auto other = LinearWeights::bf16(wb + 32, 1, 32);
+             other.packed = &pk;  // another matrix
+             EXPECT_THROW(cpu::linear(x, other, nullptr, y, 1), Error);
+             auto resized = LinearWeights::bf16(wb, 2, 16);
+             resized.packed = &pk;  // same data, other shape
+             EXPECT_THROW(cpu::linear(x, resized, nullptr, y, 1), Error);
+             auto i8p = LinearWeights::int8(w8, s, 2, 32);
+             i8p.packed = &pk;
+             EXPECT_THROW(cpu::linear(x, i8p, nullptr, y, 1), Error);
+             LinearPacked hollow;  // right identity, no tiles
+             hollow.source = wb;
+             hollow.n = 2;
+             hollow.k = 32;
+             auto bad_tiles = bf;
+             bad_tiles.packed = &hollow;
+             EXPECT_THROW(cpu::linear(x, bad_tiles, nullptr, y, 1), Error);
+             auto good = bf;
+             good.packed = &pk;
+             EXPECT_NO_THROW(cpu::linear(x, good, nullptr, y, 1));
+             EXPECT_THROW(cpu::linear_pack(good), Error);  // already packed
              std::vector<int8_t> q(64);
              float sc[2];
              EXPECT_THROW(linear_quantize_int8(x, 1, 64, 16, q.data(), sc), Error);

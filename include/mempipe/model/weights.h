@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "mempipe/core/backend.h"
 #include "mempipe/core/buffer.h"
@@ -37,10 +38,16 @@ class LinearStorage {
     const LinearWeights& weights() const { return w_; }
     int64_t n() const { return w_.n; }
     int64_t k() const { return w_.k; }
+    // Bf16: adds a copy packed for the CPU's prefill GEMM (cpu::linear_pack; weights() then carries
+    // it), for layers that run many prefill calls; doubles the layer's memory. Other formats:
+    // no-op.
+    void pack();
+    bool packed() const { return w_.packed != nullptr; }
 
   private:
     Buffer<uint8_t> data_;
     Buffer<float> scales_;
+    std::unique_ptr<LinearPacked> packed_;  // on the heap: w_.packed survives a move
     LinearWeights w_;
 };
 

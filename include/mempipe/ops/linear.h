@@ -17,6 +17,12 @@
 //   scales: [n × G] f32, zeros: [n × G] uint8 (Int4 only, optional).
 // `linear_quantize_int8` / `linear_quantize_int4` produce these formats from f32 weights.
 //
+// Prepacked bf16 weights: an inference engine packs each layer once (at load) with
+// `cpu::linear_pack` and sets LinearWeights::packed; the AMX bf16 prefill GEMM then reads its
+// weight tiles from the packed copy instead of copying W into tiles on every call. Results are the
+// same (the packed copy holds the same values); every other kernel (GEMV, the other SIMD levels,
+// ref::) reads `data` and ignores `packed`. The packed copy doubles the weight memory of the layer.
+//
 // Numerics (what the conformance tests check; u = 2^-24):
 //   Bf16 weights: x is rounded to bf16 (RNE) first: x̂ = bf16(x) (`linear_x_bf16` takes x̂
 //     directly). y[i, j] = Σ_t x̂[i, t]·W[j, t] + bias[j]. Each product is exact in f32; the
@@ -43,12 +49,15 @@
 #include <cstdint>
 #include <string_view>
 
+#include "mempipe/core/buffer.h"
 #include "mempipe/core/dtype.h"
 #include "mempipe/ops/cost.h"
 
 namespace mempipe {
 
 enum class LinearFormat : uint8_t { Bf16, Int8, Int4 };
+
+struct LinearPacked;
 
 inline constexpr int64_t kLinearMaxIntK = int64_t(1) << 20;  // integer formats: k ≤ this
 inline constexpr int64_t kLinearGemmMinRows = 16;  // m ≥ this runs the GEMM path, else GEMV
@@ -63,6 +72,8 @@ struct LinearWeights {
         nullptr;  // Bf16: uint16 [n × k]; Int8: int8 [n × k]; Int4: uint8 [n × ⌈k/2⌉]
     const float* scales = nullptr;   // Int8/Int4: [n × groups()] f32
     const uint8_t* zeros = nullptr;  // Int4 only: [n × groups()] in [0, 15]; nullptr = symmetric
+    // Bf16 only, optional: cpu::linear_pack of this very W (same data pointer, n and k).
+    const LinearPacked* packed = nullptr;
 
     static LinearWeights bf16(const uint16_t* w, int64_t n, int64_t k);
     static LinearWeights int8(const int8_t* q, const float* scales, int64_t n, int64_t k,
@@ -77,6 +88,17 @@ struct LinearWeights {
 };
 
 std::string_view linear_format_name(LinearFormat f);  // "bf16", "int8", "int4"
+
+// Bf16 weights in the tile layout of the CPU's AMX bf16 GEMM: tiles [⌈n/16⌉ row blocks][⌈k/32⌉
+// k-steps][16 rows][32 bf16] (tile (b, s) row r = W[16b + r, 32s .. 32s + 31]), zero past n and k.
+// Owning; made by cpu::linear_pack. `source`, n and k identify the W it was made from: a call whose
+// LinearWeights do not match them is rejected.
+struct LinearPacked {
+    const void* source = nullptr;
+    int64_t n = 0, k = 0;
+    Buffer<uint16_t> tiles;
+    double bytes() const { return double(tiles.size()) * 2.0; }
+};
 
 // Cost of one call over m rows of x (x_dtype F32 or BF16): 2·m·n·k FLOP (integer ops for the int
 // formats, compute_dtype BF16 or I8), bytes_read = weights (bytes_shared) + bias + x, written =
@@ -114,6 +136,9 @@ namespace cpu {
 void linear(const float* x, const LinearWeights& w, const float* bias, float* y, int64_t m);
 void linear_x_bf16(const uint16_t* x, const LinearWeights& w, const float* bias, float* y,
                    int64_t m);
+// W (Bf16, validated) in the LinearPacked layout, for LinearWeights::packed. Parallel over row
+// blocks; a one-time copy of the weights.
+LinearPacked linear_pack(const LinearWeights& w);
 }  // namespace cpu
 
 }  // namespace mempipe

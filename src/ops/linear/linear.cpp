@@ -109,6 +109,18 @@ void check_weights(const LinearWeights& w, const char* op) {
                               w.group);
             MEMPIPE_CHECK_ARG(!w.scales && !w.zeros,
                               "{}: bf16 weights take no scales or zero points; pass nullptr", op);
+            if (w.packed) {
+                const LinearPacked& p = *w.packed;
+                MEMPIPE_CHECK_ARG(p.source == w.data && p.n == w.n && p.k == w.k,
+                                  "{}: the packed weights were made from another matrix ({} × {}"
+                                  " at {}) than these ({} × {} at {}); pack this one with "
+                                  "cpu::linear_pack",
+                                  op, p.n, p.k, p.source, w.n, w.k, w.data);
+                const uint64_t tiles = uint64_t((w.n + 15) / 16) * uint64_t((w.k + 31) / 32);
+                MEMPIPE_CHECK_ARG(p.tiles.size() == tiles * 512,
+                                  "{}: the packed weights hold {} bf16, expected {} for {} × {}",
+                                  op, p.tiles.size(), tiles * 512, w.n, w.k);
+            }
             return;
         case LinearFormat::Int8:
             MEMPIPE_CHECK_ARG(w.group == 0 || w.group == 32 || w.group == 64 || w.group == 128,
@@ -124,6 +136,8 @@ void check_weights(const LinearWeights& w, const char* op) {
         default:
             usage_error("{}: unknown weight format {}", op, int(w.format));
     }
+    MEMPIPE_CHECK_ARG(!w.packed, "{}: only bf16 weights can be packed (cpu::linear_pack), got {}",
+                      op, linear_format_name(w.format));
     MEMPIPE_CHECK_ARG(w.k <= kLinearMaxIntK,
                       "{}: k = {} exceeds {} for integer weights (int32 partial sums); split the "
                       "layer along k",

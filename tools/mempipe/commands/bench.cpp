@@ -92,7 +92,8 @@ void add_bench_command(CLI::App& app) {
     lin->add_option("--repeats,-r", la->repeats, "Timed calls per row (medians reported)")
         ->capture_default_str();
     lin->add_option("--cases", la->only,
-                    "Comma-separated subset: gemv_bf16,gemv_int8,gemv_int4,gemm_bf16,gemm_int8");
+                    "Comma-separated subset: gemv_bf16,gemv_int8,gemv_int4,gemm_bf16,"
+                    "gemm_bf16_packed,gemm_int8");
     lin->add_option("--prefill-tokens", lo->prefill_tokens, "m of the GEMM cases")
         ->capture_default_str();
     lin->add_option("--work-dir", la->work_dir, "Scratch directory for the peer's .npy files");

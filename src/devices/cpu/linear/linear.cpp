@@ -121,6 +121,37 @@ void linear_x_bf16(const uint16_t* x, const LinearWeights& w, const float* bias,
     linear(xf.data(), w, bias, y, m);
 }
 
+LinearPacked linear_pack(const LinearWeights& w) {
+    linear_detail::check_weights(w, "linear_pack");
+    MEMPIPE_CHECK_ARG(w.format == LinearFormat::Bf16,
+                      "linear_pack: only bf16 weights can be packed, got {}",
+                      linear_format_name(w.format));
+    MEMPIPE_CHECK_ARG(!w.packed, "linear_pack: the weights are already packed");
+    const int64_t blocks = (w.n + 15) / 16, steps = (w.k + 31) / 32;
+    LinearPacked p;
+    p.source = w.data;
+    p.n = w.n;
+    p.k = w.k;
+    p.tiles = Buffer<uint16_t>(size_t(blocks * steps * 512));
+    const uint16_t* wd = static_cast<const uint16_t*>(w.data);
+    uint16_t* out = p.tiles.data();
+    parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+        for (int64_t b = b0; b < b1; ++b)
+            for (int64_t s = 0; s < steps; ++s) {
+                uint16_t* tile = out + (b * steps + s) * 512;
+                for (int64_t r = 0; r < 16; ++r) {
+                    const int64_t j = 16 * b + r, t0 = 32 * s;
+                    const int64_t len = j < w.n ? std::min<int64_t>(32, w.k - t0) : 0;
+                    if (len > 0)
+                        std::copy(wd + j * w.k + t0, wd + j * w.k + t0 + len, tile + r * 32);
+                    std::fill(tile + r * 32 + std::max<int64_t>(len, 0), tile + r * 32 + 32,
+                              uint16_t(0));
+                }
+            }
+    });
+    return p;
+}
+
 }  // namespace cpu
 
 }  // namespace mempipe

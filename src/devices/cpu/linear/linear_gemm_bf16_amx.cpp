@@ -8,7 +8,9 @@
 // tdpbf16ps. Threads split n in 16-row blocks; each walks Cᵀ blocks of 256 weight rows × up to 512
 // rows of x (f32, in L2) k-block by k-block (640) and, within, weight blocks of 128 rows
 // (prefetching the next one into L2), and transposes every finished Cᵀ block (16 × 16 at a time)
-// into y. The accumulators start at the bias.
+// into y. The accumulators start at the bias. With prepacked weights (LinearWeights::packed, made
+// once by cpu::linear_pack in this very tile layout) the weight tiles are read from the packed copy
+// and nothing is copied per call; the prefetch then walks the packed tiles of the next block.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -65,7 +67,8 @@ void build_xt(const Call& c, XTiles& xt) {
 }
 
 struct Block {
-    const uint16_t* wp = nullptr;  // packed weight block [kRowBlocks][kSteps][16 rows × 32]
+    const uint16_t* wp = nullptr;  // weight tiles: row block b, k-step s at wp + (b·wb + s)·512
+    int64_t wb = kSteps;           // tiles from one row block to the next (packed: all k-steps)
     int64_t S = 0;                 // k-steps of this block
     const float* bias = nullptr;   // [kRowBlocks][16 × 16]: row r = bias of weight row 16b + r
     float* ct = nullptr;           // Cᵀ rows of the weight block [16·kRowBlocks × ldc]
@@ -97,13 +100,13 @@ void ct_tiles(const Block& bk, const uint8_t* x0, const uint8_t* x1, int64_t b, 
     }
     for (int64_t s = 0; s < bk.S; ++s) {
         bk.prefetch->step();
-        _tile_stream_loadd(4, bk.wp + (b * kSteps + s) * 512, 64);
+        _tile_stream_loadd(4, bk.wp + (b * bk.wb + s) * 512, 64);
         _tile_loadd(6, x0 + s * 1024, 64);
         _tile_loadd(7, x1 + s * 1024, 64);
         _tile_dpbf16ps(0, 4, 6);
         _tile_dpbf16ps(1, 4, 7);
         if constexpr (NB == 2) {
-            _tile_stream_loadd(5, bk.wp + ((b + 1) * kSteps + s) * 512, 64);
+            _tile_stream_loadd(5, bk.wp + ((b + 1) * bk.wb + s) * 512, 64);
             _tile_dpbf16ps(2, 5, 6);
             _tile_dpbf16ps(3, 5, 7);
         }
@@ -180,6 +183,7 @@ void gemm_amx_bf16(const Call& c) {
     const LinearWeights& w = *c.w;
     const int64_t m = c.m, n = w.n, k = w.k;
     const int64_t steps = (k + 31) / 32, nblk = (n + 15) / 16;
+    const uint16_t* packed = w.packed ? w.packed->tiles.data() : nullptr;
     XTiles xt(m, steps, kSteps);
     build_xt(c, xt);
     const int threads = int(std::min<int64_t>(num_threads(), nblk));
@@ -200,12 +204,21 @@ void gemm_amx_bf16(const Call& c) {
         WeightPrefetch pf;
         blk.prefetch = &pf;
         const bool stream = m * n * 4 >= kStreamBytes;
+        // Prefetch the weight block of row blocks [nb0, nb0 + kRowBlocks), k-steps from s0: W's
+        // rows, or the packed tiles (one contiguous run per row block).
         auto aim = [&](int64_t nb0, int64_t s0) {
             const int64_t nbb = std::min(kRowBlocks, jb1 - nb0), s1 = std::min(steps, s0 + kSteps);
-            pf.base = static_cast<const uint8_t*>(w.data) + (nb0 * 16 * k + s0 * 32) * 2;
-            pf.stride = 2 * k;
-            pf.lines = ((s1 - s0) * 64 + 63) / 64;
-            pf.rows = std::min(16 * nbb, n - nb0 * 16);
+            if (packed) {
+                pf.base = reinterpret_cast<const uint8_t*>(packed + (nb0 * steps + s0) * 512);
+                pf.stride = steps * 1024;
+                pf.lines = (s1 - s0) * 16;
+                pf.rows = nbb;
+            } else {
+                pf.base = static_cast<const uint8_t*>(w.data) + (nb0 * 16 * k + s0 * 32) * 2;
+                pf.stride = 2 * k;
+                pf.lines = ((s1 - s0) * 64 + 63) / 64;
+                pf.rows = std::min(16 * nbb, n - nb0 * 16);
+            }
             pf.row = pf.line = 0;
         };
         for (int64_t mc0 = 0; mc0 < m && jb0 < jb1; mc0 += kMc) {
@@ -225,7 +238,12 @@ void gemm_amx_bf16(const Call& c) {
                     blk.first = s0 == 0;
                     for (int64_t sub = 0; sub < nbig; sub += kRowBlocks) {
                         const int64_t nbb = std::min(kRowBlocks, nbig - sub);
-                        pack_rows(w, j0 + sub * 16, nbb, s0, s1, wp_s.as<uint16_t>());
+                        if (packed) {
+                            blk.wp = packed + ((nb0 + sub) * steps + s0) * 512;
+                            blk.wb = steps;
+                        } else {
+                            pack_rows(w, j0 + sub * 16, nbb, s0, s1, wp_s.as<uint16_t>());
+                        }
                         if (sub + kRowBlocks < nbig) {  // the next weight block, then prefetch it
                             aim(nb0 + sub + kRowBlocks, s0);
                         } else if (s1 < steps) {

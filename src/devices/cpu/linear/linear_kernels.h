@@ -14,7 +14,8 @@
 //     row r of a k-step holds, for each of the 16 output columns j, the 4 bytes of W[j] at
 //     k-offset 4r (2 bf16 or 4 int8 / int4-as-uint8 values); columns past n and k past the end
 //     zero. One row of a tile is one zmm of 16 columns, so the AVX-512 kernels read the same
-//     layout. (The AMX bf16 GEMM instead uses W as the A operand: row-major tiles, x̂ᵀ in VNNI.)
+//     layout. (The AMX bf16 GEMM instead uses W as the A operand: row-major tiles, x̂ᵀ in VNNI;
+//     with LinearWeights::packed it reads those tiles from the caller's prepacked copy.)
 #pragma once
 
 #include <cstddef>
