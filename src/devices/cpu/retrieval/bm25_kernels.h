@@ -5,7 +5,9 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -27,11 +29,29 @@ inline bool ranks_before(const Hit& a, const Hit& b) {
 // The best `cap` hits of a stream offered in ascending doc id order. Offers go to a buffer until
 // it holds cap hits; then the threshold becomes the cap-th score and
 //   * a small cap (≤ kExactHeapMax) keeps a binary heap with the worst kept hit on top, so the
-//     threshold is always the exact cap-th score (fewer offers get through);
+//     threshold is always the exact cap-th score (fewer offers get through). Its entries are
+//     64-bit keys whose integer order is the rank order (HitKey), padded so that every node has
+//     two children: the sift-down is a fixed number of levels of compares and conditional moves,
+//     with no data-dependent branch (a hit's rank decides the branches of a comparison sift-down
+//     at random; measured 37.4 → 35.5 µs per 8-word query at k = 64 on the real corpus);
 //   * a large cap cuts the buffer back to the best cap whenever it reaches 2·cap + 32
 //     (nth_element, amortised O(1) per offer; the threshold lags between cuts).
 // Callers offer only scores > threshold(): a later doc with a score equal to the threshold ranks
 // after the cap kept hits (its id is higher), so the strict filter is exact.
+// A hit as an unsigned key ordered like ranks_before: larger key ⇔ ranks before. The score's bits
+// are mapped to an order-preserving uint32 (high half; −0 is taken as +0, which compares equal),
+// the doc id to 0xFFFFFFFF − doc (low half: a lower id ranks before). Scores are never NaN.
+inline uint64_t hit_key(Hit h) {
+    const uint32_t u = std::bit_cast<uint32_t>(h.score + 0.0f);  // −0 + 0 = +0
+    const uint32_t ordered = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+    return (uint64_t(ordered) << 32) | uint64_t(0xFFFFFFFFu - h.doc);
+}
+inline Hit key_hit(uint64_t key) {
+    const uint32_t ordered = uint32_t(key >> 32);
+    const uint32_t u = (ordered & 0x80000000u) ? (ordered & 0x7FFFFFFFu) : ~ordered;
+    return {std::bit_cast<float>(u), 0xFFFFFFFFu - uint32_t(key)};
+}
+
 class TopKHeap {
   public:
     static constexpr size_t kExactHeapMax = 256;
@@ -49,7 +69,7 @@ class TopKHeap {
     float threshold() const { return theta_; }
     void offer(float score, uint32_t doc) {
         if (heap_) {
-            replace_worst({score, doc});
+            replace_worst(hit_key({score, doc}));
             return;
         }
         h_.push_back({score, doc});
@@ -57,6 +77,9 @@ class TopKHeap {
     }
     // Writes the hits in rank order to out[0, k), pads the rest with (−inf, −1); returns the count.
     int64_t write(int64_t k, float* out_scores, int32_t* out_docs) {
+        if (heap_) {
+            for (size_t i = 0; i < cap_; ++i) h_[i] = key_hit(keys_[i]);
+        }
         if (h_.size() > cap_) compact();
         std::sort(h_.begin(), h_.end(),
                   [](const Hit& a, const Hit& b) { return ranks_before(a, b); });
@@ -79,37 +102,46 @@ class TopKHeap {
                          [](const Hit& a, const Hit& b) { return ranks_before(a, b); });
         h_.resize(cap_);
         if (cap_ <= kExactHeapMax) {
-            // The worst hit on top: ranks_before as "less" makes it the heap's maximum.
-            std::make_heap(h_.begin(), h_.end(),
-                           [](const Hit& a, const Hit& b) { return ranks_before(a, b); });
+            // A min-heap of keys (the worst kept hit on top) in keys_[0, cap), then ~0 padding
+            // up to a power of two > 2·cap + 1, so that node i < cap has children 2i + 1, 2i + 2.
+            keys_.assign(std::bit_ceil(2 * cap_ + 2), ~uint64_t(0));
+            for (size_t i = 0; i < cap_; ++i) keys_[i] = hit_key(h_[i]);
+            std::make_heap(keys_.begin(), keys_.begin() + std::ptrdiff_t(cap_),
+                           std::greater<uint64_t>());
+            levels_ = std::bit_width(cap_);  // ≥ the depth of the deepest node
             heap_ = true;
-            theta_ = h_[0].score;
+            theta_ = key_hit(keys_[0]).score;
             return;
         }
         theta_ = h_[cap_ - 1].score;
         limit_ = 2 * cap_ + 32;
     }
-    // Heap mode: the hit replaces the worst kept one if it ranks before it (sift-down).
-    void replace_worst(Hit hit) {
-        if (!ranks_before(hit, h_[0])) return;
-        const size_t n = h_.size();
+    // Heap mode: the hit replaces the worst kept one if it ranks before it. Sift-down: at every
+    // level the smaller child moves up while it is below the key; once it is not, the same node is
+    // compared again and nothing moves (padding children are ~0, never below a key).
+    void replace_worst(uint64_t key) {
+        uint64_t* h = keys_.data();
+        if (key <= h[0]) return;
         size_t i = 0;
-        for (;;) {
-            size_t child = 2 * i + 1;
-            if (child >= n) break;
-            if (child + 1 < n && ranks_before(h_[child], h_[child + 1])) ++child;  // the worse
-            if (!ranks_before(hit, h_[child])) break;
-            h_[i] = h_[child];
-            i = child;
+        for (int level = 0; level < levels_; ++level) {
+            const size_t c = 2 * i + 1;
+            const uint64_t a = h[c], b = h[c + 1];
+            const bool right = b < a;
+            const uint64_t smaller = right ? b : a;
+            const bool move = smaller < key;
+            h[i] = move ? smaller : h[i];
+            i = move ? c + size_t(right) : i;
         }
-        h_[i] = hit;
-        theta_ = h_[0].score;
+        h[i] = key;
+        theta_ = key_hit(h[0]).score;
     }
 
     size_t cap_ = 0, limit_ = 0;
     bool heap_ = false;
     float theta_ = -std::numeric_limits<float>::infinity();
-    std::vector<Hit> h_;
+    std::vector<Hit> h_;          // buffer mode (and the result at write)
+    std::vector<uint64_t> keys_;  // heap mode
+    int levels_ = 0;
 };
 
 // Doc ids per window of the windowed kernels (a [kWindow] float accumulator stays in L1).

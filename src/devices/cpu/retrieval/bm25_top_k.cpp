@@ -44,7 +44,6 @@ namespace bm25_detail {
 namespace {
 
 constexpr uint64_t kBlock = uint64_t(kBm25BlockSize);
-constexpr uint32_t kNegativeZeroBits = 0x80000000u;  // std::bit_cast<uint32_t>(-0.0f)
 
 // One unique query term with a non-empty list.
 struct Cursor {
@@ -225,6 +224,9 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
     float* cand_score = reinterpret_cast<float*>(cand_dd + window);          // [window]
     uint64_t* cand_mark = reinterpret_cast<uint64_t*>(cand_score + window);  // [window / 64]
     std::fill(cand_mark, cand_mark + window / 64, uint64_t(0));
+    // Bit w of the summary: word w of cand_mark may be non-zero.
+    constexpr uint32_t kSummaryWords = kPrunedWindow / 4096;
+    uint64_t cand_summary[kSummaryWords] = {};
 
     uint32_t lo = std::numeric_limits<uint32_t>::max(), hi = 0;
     for (const Cursor& c : cursors) {
@@ -332,38 +334,42 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
             if (double(sel_theta) > pre)
                 sel_theta = std::nextafter(sel_theta, -std::numeric_limits<float>::infinity());
         }
-        // Mark candidates in a bitmap and reset the others on the way (a doc in two lists is
-        // marked twice; a reset doc reads −0 on a later visit, which cannot pass where its sum
-        // did not); read the candidates back in ascending order, resetting them; then reset the
-        // docs only non-essential scattered terms touched. The walk is branch-free: the kept
-        // value or −0 is chosen by a mask (GCC turns `keep ? v : −0` into a branch that
-        // mispredicts; measured 51 → 48 µs per 8-word query at k = 64 on the real corpus).
+        // Mark candidates in a bitmap (and its words in a summary) and reset the others on the
+        // way (a doc in two lists is marked twice; a reset doc reads −0 on a later visit, which
+        // cannot pass where its sum did not); read the candidates back in ascending order,
+        // resetting them; then reset the docs only non-essential scattered terms touched. A
+        // candidate is rare (~4% of the walk), so the walk branches on it: one store per posting
+        // (the reset) instead of two (reset and mark), measured 40.7 → 39.1 µs per 8-word query
+        // at k = 64 on the real corpus; the summary saves scanning the empty words (→ 37.5 µs).
         for (int u = 0; u < n; ++u) {
             const Cursor& c = cursors[size_t(u)];
             if (!c.essential) continue;
             for (uint64_t p = c.range; p < c.pos; ++p) {
                 const uint32_t dd = c.docs[p] - uint32_t(w0);
-                const float v = wacc[dd];
-                const bool keep = v + sel_shift > sel_theta;
-                cand_mark[dd >> 6] |= uint64_t(keep) << (dd & 63);
-                const uint32_t mask = 0u - uint32_t(keep);
-                wacc[dd] = std::bit_cast<float>((std::bit_cast<uint32_t>(v) & mask) |
-                                                (kNegativeZeroBits & ~mask));
+                if (__builtin_expect(wacc[dd] + sel_shift > sel_theta, 0)) {
+                    cand_mark[dd >> 6] |= uint64_t(1) << (dd & 63);
+                    cand_summary[dd >> 12] |= uint64_t(1) << ((dd >> 6) & 63);
+                } else {
+                    wacc[dd] = -0.0f;
+                }
             }
         }
         uint32_t nsel = 0;
-        for (uint32_t w = 0; w < window / 64; ++w) {
-            uint64_t bits = cand_mark[w];
-            if (bits == 0) continue;
-            cand_mark[w] = 0;
-            while (bits != 0) {
-                const uint32_t dd = w * 64 + uint32_t(std::countr_zero(bits));
-                bits &= bits - 1;
-                cand_dd[nsel] = dd;
-                cand_score[nsel] = wacc[dd] + sel_shift;
-                wacc[dd] = -0.0f;
-                ++nsel;
+        for (uint32_t sw = 0; sw < kSummaryWords; ++sw) {
+            for (uint64_t words = cand_summary[sw]; words != 0; words &= words - 1) {
+                const uint32_t w = sw * 64 + uint32_t(std::countr_zero(words));
+                uint64_t bits = cand_mark[w];
+                cand_mark[w] = 0;
+                while (bits != 0) {
+                    const uint32_t dd = w * 64 + uint32_t(std::countr_zero(bits));
+                    bits &= bits - 1;
+                    cand_dd[nsel] = dd;
+                    cand_score[nsel] = wacc[dd] + sel_shift;
+                    wacc[dd] = -0.0f;
+                    ++nsel;
+                }
             }
+            cand_summary[sw] = 0;
         }
         for (int u = 0; u < n; ++u) {
             const Cursor& c = cursors[size_t(u)];
