@@ -596,6 +596,47 @@ void add_cases(std::vector<OpCase>& cases) {
                          EXPECT_EQ(s, 1.0f + 8 * ulp);
                      }});
 
+    // The heap's keys: integer order = ranks_before on adversarial scores (±0, negatives,
+    // subnormals, ±inf, equal scores), and the round trip; then the heap against a full sort for
+    // every cap of a random stream with many ties.
+    cases.push_back(
+        {"bm25_top_k", "heap_keys", [](CaseContext& ctx) {
+             using cpu::bm25_detail::Hit;
+             const float special[] = {0.0f,    -0.0f,    1.0f,     -1.0f,     1e-45f, -1e-45f,
+                                      3.4e38f, -3.4e38f, INFINITY, -INFINITY, 2.5f,   2.5f};
+             std::vector<Hit> hits;
+             for (float f : special)
+                 for (uint32_t d : {0u, 1u, 7u, 0xFFFFFFFEu}) hits.push_back({f, d});
+             for (int i = 0; i < 200; ++i)
+                 hits.push_back({float(ctx.rng.uniform_int(-3, 3)) * 0.5f,
+                                 uint32_t(ctx.rng.uniform_int(0, 20))});
+             for (const Hit& a : hits) {
+                 const Hit back = cpu::bm25_detail::key_hit(cpu::bm25_detail::hit_key(a));
+                 ASSERT_TRUE(back.score == a.score && back.doc == a.doc);
+                 for (const Hit& b : hits)
+                     ASSERT_EQ(cpu::bm25_detail::hit_key(a) > cpu::bm25_detail::hit_key(b),
+                               cpu::bm25_detail::ranks_before(a, b))
+                         << a.score << "/" << a.doc << " vs " << b.score << "/" << b.doc;
+             }
+             std::vector<Hit> stream;
+             for (uint32_t d = 0; d < 3000; ++d)
+                 stream.push_back({float(ctx.rng.uniform_int(0, 40)), d});
+             std::vector<Hit> sorted = stream;
+             std::sort(sorted.begin(), sorted.end(), cpu::bm25_detail::ranks_before);
+             for (int64_t cap : {1, 2, 3, 7, 64, 100, 255, 256, 257, 1000}) {
+                 cpu::bm25_detail::TopKHeap heap;
+                 heap.reset(cap);
+                 for (const Hit& h : stream)
+                     if (h.score > heap.threshold()) heap.offer(h.score, h.doc);
+                 std::vector<float> sc(static_cast<size_t>(cap));
+                 std::vector<int32_t> dc(static_cast<size_t>(cap));
+                 ASSERT_EQ(heap.write(cap, sc.data(), dc.data()), cap);
+                 for (int64_t i = 0; i < cap; ++i)
+                     ASSERT_TRUE(sc[size_t(i)] == sorted[size_t(i)].score &&
+                                 uint32_t(dc[size_t(i)]) == sorted[size_t(i)].doc)
+                         << "cap " << cap << " rank " << i;
+             }
+         }});
     cases.push_back(
         {"bm25_top_k", "bad_arguments", [](CaseContext& ctx) {
              TestIndex ix = random_index(50, 6, Impacts::Uniform, false, ctx.rng);

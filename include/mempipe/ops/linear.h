@@ -97,7 +97,6 @@ struct LinearPacked {
     const void* source = nullptr;
     int64_t n = 0, k = 0;
     Buffer<uint16_t> tiles;
-    double bytes() const { return double(tiles.size()) * 2.0; }
 };
 
 // Cost of one call over m rows of x (x_dtype F32 or BF16): 2·m·n·k FLOP (integer ops for the int

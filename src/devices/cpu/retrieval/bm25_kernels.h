@@ -26,18 +26,6 @@ inline bool ranks_before(const Hit& a, const Hit& b) {
     return a.score > b.score || (a.score == b.score && a.doc < b.doc);
 }
 
-// The best `cap` hits of a stream offered in ascending doc id order. Offers go to a buffer until
-// it holds cap hits; then the threshold becomes the cap-th score and
-//   * a small cap (≤ kExactHeapMax) keeps a binary heap with the worst kept hit on top, so the
-//     threshold is always the exact cap-th score (fewer offers get through). Its entries are
-//     64-bit keys whose integer order is the rank order (HitKey), padded so that every node has
-//     two children: the sift-down is a fixed number of levels of compares and conditional moves,
-//     with no data-dependent branch (a hit's rank decides the branches of a comparison sift-down
-//     at random; measured 37.4 → 35.5 µs per 8-word query at k = 64 on the real corpus);
-//   * a large cap cuts the buffer back to the best cap whenever it reaches 2·cap + 32
-//     (nth_element, amortised O(1) per offer; the threshold lags between cuts).
-// Callers offer only scores > threshold(): a later doc with a score equal to the threshold ranks
-// after the cap kept hits (its id is higher), so the strict filter is exact.
 // A hit as an unsigned key ordered like ranks_before: larger key ⇔ ranks before. The score's bits
 // are mapped to an order-preserving uint32 (high half; −0 is taken as +0, which compares equal),
 // the doc id to 0xFFFFFFFF − doc (low half: a lower id ranks before). Scores are never NaN.
@@ -52,6 +40,18 @@ inline Hit key_hit(uint64_t key) {
     return {std::bit_cast<float>(u), 0xFFFFFFFFu - uint32_t(key)};
 }
 
+// The best `cap` hits of a stream offered in ascending doc id order. Offers go to a buffer until
+// it holds cap hits; then the threshold becomes the cap-th score and
+//   * a small cap (≤ kExactHeapMax) keeps a binary heap with the worst kept hit on top, so the
+//     threshold is always the exact cap-th score (fewer offers get through). Its entries are
+//     64-bit keys whose integer order is the rank order (hit_key), padded so that every node has
+//     two children: the sift-down is a fixed number of levels of compares and conditional moves,
+//     with no data-dependent branch (a hit's rank decides the branches of a comparison sift-down
+//     at random; measured 37.4 → 35.5 µs per 8-word query at k = 64 on the real corpus);
+//   * a large cap cuts the buffer back to the best cap whenever it reaches 2·cap + 32
+//     (nth_element, amortised O(1) per offer; the threshold lags between cuts).
+// Callers offer only scores > threshold(): a later doc with a score equal to the threshold ranks
+// after the cap kept hits (its id is higher), so the strict filter is exact.
 class TopKHeap {
   public:
     static constexpr size_t kExactHeapMax = 256;
