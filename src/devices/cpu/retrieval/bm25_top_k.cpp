@@ -259,11 +259,14 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
                 next = c.docs[c.pos];
             else if (c.blk < c.blk_end)
                 next = std::max<uint64_t>(w0, c.docs[c.begin + (c.blk - c.blk0) * kBlock]);
-            if (next < w1)
-                for (uint64_t b = c.blk; b < c.blk_end; ++b) {
+            if (next < w1) {
+                uint64_t b = c.blk;
+                for (; b < c.blk_end; ++b) {
                     m = std::max(m, block_max[b]);
                     if (block_last[b] >= w1) break;
                 }
+                c.blk = b;  // the blocks before b end before w1, where the next window starts
+            }
             c.wub = double(c.mult) * double(m);
             c.probed = c.essential = false;
         }
