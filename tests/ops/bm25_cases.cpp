@@ -262,22 +262,29 @@ void run_query_k(const TestIndex& ix, const std::vector<uint32_t>& q, const Naiv
         ref_scores, ref_docs, ref_count);
     // The pruned kernel itself (no exhaustive hand-off) with windows from 64 docs to its default,
     // with and without presence maps and ladders, so that window bounds, skips, probing, survivor
-    // folds and the starting floor all run on small indexes.
+    // folds and the starting floor all run on small indexes. With ladders it also starts from the
+    // ladder floor itself (speculate 1) and from a guess above every score (1e30: the run finds
+    // nothing and runs again from the floor).
     for (uint32_t window : {64u, 192u, 4096u, cpu::bm25_detail::kPrunedWindow})
         for (int aids = 0; aids < 4; ++aids) {
             const bool maps = aids & 1, ladders = aids & 2;
             const PostingsView va = ix.view_without(maps, ladders);
-            cpu::bm25_detail::PrunedTuning tuning;
-            tuning.window = window;
-            tuning.allow_exhaustive = false;
-            tuning.select = cpu::bm25_detail::pick_select();
-            check_top_k(
-                tag + " pruned_forced window=" + std::to_string(window) + (maps ? " maps" : "") +
-                    (ladders ? " ladders" : ""),
-                [&](float* s, int32_t* d) {
-                    return cpu::bm25_detail::top_k_pruned(va, q.data(), n, k, s, d, tuning);
-                },
-                k, misalign, ref_scores, ref_docs, ref_count);
+            for (float speculate : {cpu::bm25_detail::kPrunedSpeculate, 1.0f, 1e30f}) {
+                if (!ladders && speculate != cpu::bm25_detail::kPrunedSpeculate) continue;
+                cpu::bm25_detail::PrunedTuning tuning;
+                tuning.window = window;
+                tuning.allow_exhaustive = false;
+                tuning.select = cpu::bm25_detail::pick_select();
+                tuning.speculate = speculate;
+                check_top_k(
+                    tag + " pruned_forced window=" + std::to_string(window) +
+                        (maps ? " maps" : "") + (ladders ? " ladders" : "") +
+                        " speculate=" + fmt::format("{}", speculate),
+                    [&](float* s, int32_t* d) {
+                        return cpu::bm25_detail::top_k_pruned(va, q.data(), n, k, s, d, tuning);
+                    },
+                    k, misalign, ref_scores, ref_docs, ref_count);
+            }
         }
 }
 

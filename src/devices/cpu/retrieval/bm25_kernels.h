@@ -158,6 +158,14 @@ inline constexpr uint32_t kPrunedWindow = 32768;
 // exhaustive vs 205 µs pruned; 8-word queries 66 vs 39 µs, k = 64).
 inline constexpr uint64_t kPrunedMaxUnmappedPerDoc = 10;
 
+// The pruned kernel starts from this multiple of the impact-ladder floor (above the shift), a
+// guess at a threshold closer to the k-th best score; a query that finds fewer than k hits above
+// it runs again from the ladder floor itself (the result is exact either way). On the 309K-passage
+// real corpus the k-th best 8-word-query score is at least 1.13× the ladder floor for 97% of the
+// queries at k = 10, 64 and 1000 (median 1.35× at k = 64); at 1.1× 1.6% of the queries run twice
+// and 8-word queries at k = 64 take 3–6% less time (same-process A/B).
+inline constexpr float kPrunedSpeculate = 1.1f;
+
 // First index in [p, e) whose doc is ≥ bound (e if none), galloping from p: O(log distance).
 inline uint64_t gallop_to(const uint32_t* docs, uint64_t p, uint64_t e, uint64_t bound) {
     if (p >= e || docs[p] >= bound) return p;
@@ -275,6 +283,8 @@ struct PrunedTuning {
     // Hand dense queries (kPrunedMaxUnmappedPerDoc) to the exhaustive kernel.
     bool allow_exhaustive = true;
     SelectFn select = select_window_scalar;  // for the exhaustive kernel
+    // Start from this multiple of the ladder floor (kPrunedSpeculate; ≤ 1: the floor itself).
+    float speculate = kPrunedSpeculate;
 };
 int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
                      float* out_scores, int32_t* out_docs, const PrunedTuning& tuning);

@@ -2,8 +2,10 @@
 // terms and a starting threshold from impact ladders.
 //
 // Queries whose lists without a presence map are dense (kPrunedMaxUnmappedPerDoc) go to the
-// exhaustive kernel. The others start from θ = a floor from the impact ladders (a score strictly
-// below the k-th best; see ops/bm25.h) and run over windows [w0, w1) of kPrunedWindow doc ids.
+// exhaustive kernel. The others start from θ = a guess above the floor from the impact ladders (a
+// score strictly below the k-th best; see ops/bm25.h), run again from the floor itself in the rare
+// case that fewer than k docs beat the guess (kPrunedSpeculate), over windows [w0, w1) of
+// kPrunedWindow doc ids.
 // Per window every unique query term gets a bound wub = multiplicity × the largest maximum of its
 // blocks that may overlap the window (0 when its next posting is past it). Terms sorted by wub
 // are split: the longest prefix whose summed bound cannot beat θ is non-essential; if that is
@@ -159,10 +161,22 @@ float starting_floor(const PostingsView& index, const uint32_t* terms, int64_t n
     return std::nextafter(best + shift, kNone);
 }
 
+// The floor a query runs from: the safe floor scaled by `speculate` above the shift (the safe
+// floor itself when speculate ≤ 1 or no floor is known). Any floor gives an exact result when the
+// run finds k hits (each is a real score above the floor, so the k-th best is too, and no doc that
+// could rank was pruned); with fewer, the caller runs again from the safe floor.
+float speculative_floor(float safe_floor, float shift, float speculate) {
+    constexpr float kNone = -std::numeric_limits<float>::infinity();
+    if (!(speculate > 1.0f) || safe_floor == kNone) return safe_floor;
+    const float guess = (safe_floor - shift) * speculate + shift;
+    return guess > safe_floor ? guess : safe_floor;
+}
+
 }  // namespace
 
 int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
                      float* out_scores, int32_t* out_docs, const PrunedTuning& tuning) {
+    const uint32_t* query_terms = terms;  // as given, for a retry
     thread_local std::vector<uint32_t> reordered;
     terms = mempipe::bm25_detail::fold_order(index, terms, n_terms, reordered);
     Scratch& s = thread_scratch();
@@ -212,7 +226,9 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
 
     const int n = int(cursors.size());
     const float shift = mempipe::bm25_detail::query_shift(index, terms, n_terms);
-    heap.reset(cap, starting_floor(index, terms, n_terms, cap, shift));
+    const float safe_floor = starting_floor(index, terms, n_terms, cap, shift);
+    const float floor = speculative_floor(safe_floor, shift, tuning.speculate);
+    heap.reset(cap, floor);
     Threshold limit(1.0 + double(n_terms + 8) * 0x1p-21, shift);
     const uint32_t* block_last = index.block_last;
     const float* block_max = index.block_max;
@@ -454,7 +470,12 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
         limit.set(theta);
         w0 = w1;
     }
-    return heap.write(k, out_scores, out_docs);
+    const int64_t found = heap.write(k, out_scores, out_docs);
+    if (found == cap || floor == safe_floor) return found;
+    // The guess was above the k-th best score: run again from the safe floor.
+    PrunedTuning safe = tuning;
+    safe.speculate = 1.0f;
+    return top_k_pruned(index, query_terms, n_terms, k, out_scores, out_docs, safe);
 }
 
 }  // namespace bm25_detail
