@@ -436,8 +436,10 @@ class RagMethod final : public Method {
     void setup_reranker() {
         model::ModelConfig cfg = model::model_config(kReranker);
         cfg.layers = 1;
-        reranker_ = std::make_unique<model::CrossEncoder>(model::Encoder(
-            model::make_random_encoder(cfg, LinearFormat::Bf16, 0, o_.seed ^ 0x726572616e6bull)));
+        model::EncoderWeights weights =
+            model::make_random_encoder(cfg, LinearFormat::Bf16, 0, o_.seed ^ 0x726572616e6bull);
+        if (o_.backend == Backend::Cpu) model::pack_for_prefill(weights);
+        reranker_ = std::make_unique<model::CrossEncoder>(model::Encoder(std::move(weights)));
         for (int b = 0; b < o_.batch; ++b) {
             Request& r = reqs_[size_t(b)];
             r.rerank_query = random_ids(kRerankQueryTokens, o_.seed * 31 + uint64_t(b));

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "mempipe/core/error.h"
+#include "mempipe/core/simd.h"
 #include "mempipe/model/encoder.h"
 
 namespace mempipe::model {
@@ -98,6 +99,13 @@ EncoderWeights make_random_encoder(const ModelConfig& c, LinearFormat format, in
         w.cls_out_bias = small(c.num_labels, rng);
     }
     return w;
+}
+
+void pack_for_prefill(EncoderWeights& w) {
+    if (active_simd_level() < SimdLevel::Amx) return;
+    for (EncoderLayerWeights& L : w.layers)
+        for (LinearStorage* l : {&L.q, &L.k, &L.v, &L.o, &L.up, &L.down}) l->pack();
+    if (w.config.num_labels > 0) w.cls_dense.pack();
 }
 
 EncoderWeights load_encoder(const SafetensorsFile& file, const ModelConfig& c, LinearFormat format,

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "mempipe/core/error.h"
 
@@ -72,8 +73,9 @@ TextEmbedder TextEmbedder::load(const std::string& dir, const TextEmbedderOption
         t.max_len_ = o.max_len;
     }
     SafetensorsFile file = SafetensorsFile::open((d / "model.safetensors").string());
-    t.embedder_ = std::make_unique<Embedder>(Encoder(load_encoder(file, cfg, o.format, o.group)),
-                                             t.pooling_, t.normalize_);
+    EncoderWeights weights = load_encoder(file, cfg, o.format, o.group);
+    if (t.backend_ == Backend::Cpu) pack_for_prefill(weights);
+    t.embedder_ = std::make_unique<Embedder>(Encoder(std::move(weights)), t.pooling_, t.normalize_);
     return t;
 }
 

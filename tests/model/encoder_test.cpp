@@ -7,11 +7,13 @@
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mempipe/core/dtype.h"
 #include "mempipe/core/error.h"
 #include "mempipe/core/rng.h"
+#include "mempipe/core/simd.h"
 #include "mempipe/model/encoder.h"
 
 namespace fs = std::filesystem;
@@ -217,6 +219,25 @@ TEST(Encoder, QuantizedFormatsCpuMatchesReference) {
         // f32 and f64 inputs differ by ~1e-6; one step moves an output by ~1e-2 of its scale.
         EXPECT_LT(worst, 5e-2) << linear_format_name(format) << " group " << group;
     }
+}
+
+TEST(Encoder, PackedForPrefillGivesTheSameOutputs) {
+    const ModelConfig& c = model_config("tiny-bert");
+    auto ids = random_ids({17, 40, 64}, c.vocab, kSeed + 5);  // rows ≥ 16: the prefill GEMM
+    Encoder plain(make_random_encoder(c, LinearFormat::Bf16, 0, kSeed));
+    EncoderWeights w = make_random_encoder(c, LinearFormat::Bf16, 0, kSeed);
+    pack_for_prefill(w);
+    // Packed only where the AMX GEMM reads the packed tiles.
+    EXPECT_EQ(w.layers[0].up.packed(), active_simd_level() >= SimdLevel::Amx);
+    Encoder packed(std::move(w));
+    Buffer<float> a = plain.forward(views(ids), Backend::Cpu);
+    Buffer<float> b = packed.forward(views(ids), Backend::Cpu);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "output " << i;
+    // The int8 formats have no packed copy.
+    EncoderWeights q = make_random_encoder(c, LinearFormat::Int8, 0, kSeed);
+    pack_for_prefill(q);
+    EXPECT_FALSE(q.layers[0].up.packed());
 }
 
 TEST(Encoder, EmbedderPooling) {

@@ -68,6 +68,11 @@ struct EncoderWeights {
 // small random part so tests exercise them). config.arch must be Encoder.
 EncoderWeights make_random_encoder(const ModelConfig& config, LinearFormat format, int64_t group,
                                    uint64_t seed);
+// Packs every bf16 linear layer for the CPU backend's prefill GEMM (LinearStorage::pack): an
+// encoder's calls are all prefill (rows = tokens), and the AMX kernel then reads the prepacked
+// tiles instead of copying weight blocks per call. Doubles those layers' memory, so it is a no-op
+// below SIMD level amx (no other kernel reads the packed copy) and for other formats.
+void pack_for_prefill(EncoderWeights& weights);
 // Loads the Hugging Face tensor names ("embeddings.word_embeddings.weight",
 // "encoder.layer.{i}.attention.self.query.weight", …, "classifier.dense.weight",
 // "classifier.out_proj.weight"), with or without a "bert." / "roberta." prefix. Shapes are checked

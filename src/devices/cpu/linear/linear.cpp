@@ -137,17 +137,9 @@ LinearPacked linear_pack(const LinearWeights& w) {
     uint16_t* out = p.tiles.data();
     parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
         for (int64_t b = b0; b < b1; ++b)
-            for (int64_t s = 0; s < steps; ++s) {
-                uint16_t* tile = out + (b * steps + s) * 512;
-                for (int64_t r = 0; r < 16; ++r) {
-                    const int64_t j = 16 * b + r, t0 = 32 * s;
-                    const int64_t len = j < w.n ? std::min<int64_t>(32, w.k - t0) : 0;
-                    if (len > 0)
-                        std::copy(wd + j * w.k + t0, wd + j * w.k + t0 + len, tile + r * 32);
-                    std::fill(tile + r * 32 + std::max<int64_t>(len, 0), tile + r * 32 + 32,
-                              uint16_t(0));
-                }
-            }
+            for (int64_t s = 0; s < steps; ++s)
+                cpu_linear::pack_weight_tile(wd, w.n, w.k, 16 * b, 32 * s,
+                                             out + (b * steps + s) * 512);
     });
     return p;
 }

@@ -119,28 +119,14 @@ void ct_tiles(const Block& bk, const uint8_t* x0, const uint8_t* x1, int64_t b, 
     }
 }
 
-// Weight rows [j0, j0 + 16·nbb), k-steps [s0, s1) copied into A tiles (zero past n and k):
+// Weight rows [j0, j0 + 16·nbb), k-steps [s0, s1) copied into A tiles (pack_weight_tile):
 // dst [nbb][kSteps][16 rows][32 bf16].
 void pack_rows(const LinearWeights& w, int64_t j0, int64_t nbb, int64_t s0, int64_t s1,
                uint16_t* dst) {
     const uint16_t* wd = static_cast<const uint16_t*>(w.data);
-    const int64_t n = w.n, k = w.k;
     for (int64_t b = 0; b < nbb; ++b)
-        for (int r = 0; r < 16; ++r) {
-            const int64_t j = j0 + 16 * b + r;
-            uint16_t* out = dst + b * kSteps * 512 + r * 32;
-            for (int64_t s = s0; s < s1; ++s, out += 512) {
-                const int64_t t = s * 32;
-                __m512i v = _mm512_setzero_si512();
-                if (j < n) {
-                    v = t + 32 <= k
-                            ? _mm512_loadu_si512(wd + j * k + t)
-                            : _mm512_maskz_loadu_epi16(__mmask32(_bzhi_u32(~0u, unsigned(k - t))),
-                                                       wd + j * k + t);
-                }
-                _mm512_store_si512(out, v);
-            }
-        }
+        for (int64_t s = s0; s < s1; ++s)
+            pack_weight_tile(wd, w.n, w.k, j0 + 16 * b, 32 * s, dst + (b * kSteps + s - s0) * 512);
 }
 
 // Outputs of at least this many bytes are written with non-temporal stores: they exceed the L2
@@ -193,7 +179,7 @@ void gemm_amx_bf16(const Call& c) {
         const int64_t jb0 = nblk * tid / nt, jb1 = nblk * (tid + 1) / nt;
         const int64_t ldc = kMc + 16;
         const Scratch ct_s(kSlotC, size_t(16 * kBigBlocks * ldc) * 4);
-        const Scratch wp_s(kSlotWeights, size_t(kRowBlocks * kSteps * 1024));
+        const Scratch wp_s(kSlotWeights, packed ? 0 : size_t(kRowBlocks * kSteps * 1024));
         const Scratch bias_s(kSlotScales, size_t(kBigBlocks * 1024));
         const Scratch stage_s(kSlotZeros, size_t(kBigBlocks * 1024));
         float *bias = bias_s.as<float>(), *ct = ct_s.as<float>();

@@ -18,8 +18,10 @@
 //     with LinearWeights::packed it reads those tiles from the caller's prepacked copy.)
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "mempipe/core/buffer.h"
 #include "mempipe/ops/linear.h"
@@ -64,6 +66,25 @@ class Scratch {
     uint8_t* p_ = nullptr;
     Buffer<uint8_t> own_;
 };
+
+// One A tile of the AMX bf16 GEMM (weights as the A operand): rows [j0, j0 + 16) × k-offsets
+// [t0, t0 + 32) of the row-major [n × k] bf16 matrix wd, as 16 rows of 32 bf16 (zero past n and
+// k). The one writer of that layout: cpu::linear_pack (every tile, once) and the GEMM's per-call
+// copy of unpacked weights (linear_gemm_bf16_amx.cpp) both go through it.
+inline void pack_weight_tile(const uint16_t* wd, int64_t n, int64_t k, int64_t j0, int64_t t0,
+                             uint16_t* tile) {
+    for (int64_t r = 0; r < 16; ++r) {
+        const int64_t j = j0 + r;
+        uint16_t* out = tile + r * 32;
+        const int64_t len = j < n ? std::clamp<int64_t>(k - t0, 0, 32) : 0;
+        if (len == 32) {
+            std::memcpy(out, wd + j * k + t0, 64);
+            continue;
+        }
+        std::copy_n(wd + j * k + t0, len, out);
+        std::fill(out + len, out + 32, uint16_t(0));
+    }
+}
 
 // --- packing helpers (AVX-512, linear_pack_avx512.cpp) -------------------------------------------
 inline constexpr int64_t kTile = 16;       // rows / columns per tile
