@@ -77,12 +77,15 @@ class TopKHeap {
     }
     // Writes the hits in rank order to out[0, k), pads the rest with (−inf, −1); returns the count.
     int64_t write(int64_t k, float* out_scores, int32_t* out_docs) {
-        if (heap_) {
+        if (heap_) {  // keys sort as the ranks do
+            std::sort(keys_.begin(), keys_.begin() + std::ptrdiff_t(cap_),
+                      std::greater<uint64_t>());
             for (size_t i = 0; i < cap_; ++i) h_[i] = key_hit(keys_[i]);
+        } else {
+            if (h_.size() > cap_) compact();
+            std::sort(h_.begin(), h_.end(),
+                      [](const Hit& a, const Hit& b) { return ranks_before(a, b); });
         }
-        if (h_.size() > cap_) compact();
-        std::sort(h_.begin(), h_.end(),
-                  [](const Hit& a, const Hit& b) { return ranks_before(a, b); });
         const int64_t n = int64_t(h_.size());
         for (int64_t j = 0; j < n; ++j) {
             out_scores[j] = h_[size_t(j)].score;
@@ -97,10 +100,14 @@ class TopKHeap {
 
   private:
     void compact() {
-        // A lambda, not the function pointer, so the comparisons inline.
-        std::nth_element(h_.begin(), h_.begin() + std::ptrdiff_t(cap_ - 1), h_.end(),
-                         [](const Hit& a, const Hit& b) { return ranks_before(a, b); });
-        h_.resize(cap_);
+        // The buffer mode's threshold is its cap-th hit in rank order; the heap orders its keys
+        // itself, so its first cut (exactly cap hits) needs no selection. A lambda, not the
+        // function pointer, so the comparisons inline.
+        if (cap_ > kExactHeapMax || h_.size() > cap_) {
+            std::nth_element(h_.begin(), h_.begin() + std::ptrdiff_t(cap_ - 1), h_.end(),
+                             [](const Hit& a, const Hit& b) { return ranks_before(a, b); });
+            h_.resize(cap_);
+        }
         if (cap_ <= kExactHeapMax) {
             // A min-heap of keys (the worst kept hit on top) in keys_[0, cap), then ~0 padding
             // up to a power of two > 2·cap + 1, so that node i < cap has children 2i + 1, 2i + 2.
