@@ -56,8 +56,9 @@ class TopKHeap {
   public:
     static constexpr size_t kExactHeapMax = 256;
 
-    // floor: a score strictly below the final cap-th best score (−inf when none is known);
-    // offers must beat it until cap hits are known.
+    // floor: offers must beat it until cap hits are known (−inf: none). The result is the best
+    // cap hits above it, which are the stream's best cap when at least cap hits beat it (always
+    // so for a floor strictly below the stream's cap-th best score).
     void reset(int64_t cap, float floor = -std::numeric_limits<float>::infinity()) {
         cap_ = size_t(cap);
         limit_ = cap_;  // the first cut as soon as cap hits are known: θ helps pruning early
