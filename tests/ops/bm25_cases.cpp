@@ -256,6 +256,20 @@ void run_query_k(const TestIndex& ix, const std::vector<uint32_t>& q, const Naiv
         tag + " exhaustive",
         [&](float* s, int32_t* d) { return cpu::bm25_top_k_exhaustive(v, q.data(), n, k, s, d); },
         k, misalign, ref_scores, ref_docs, ref_count);
+    // The exhaustive kernel from the ladder floor itself, from a guess above every score (the run
+    // finds nothing and runs again from the floor), and with no ladders (no floor).
+    for (int variant = 0; variant < 3; ++variant) {
+        const PostingsView va = ix.view_without(true, variant < 2);
+        const float speculate = variant == 1 ? 1e30f : 1.0f;
+        check_top_k(
+            tag + " exhaustive " +
+                (variant == 2 ? "no ladders" : fmt::format("speculate={}", speculate)),
+            [&](float* s, int32_t* d) {
+                return cpu::bm25_detail::top_k_exhaustive(
+                    va, q.data(), n, k, s, d, cpu::bm25_detail::pick_select(), speculate);
+            },
+            k, misalign, ref_scores, ref_docs, ref_count);
+    }
     check_top_k(
         tag + " pruned",
         [&](float* s, int32_t* d) { return cpu::bm25_top_k(v, q.data(), n, k, s, d); }, k, misalign,
@@ -269,8 +283,8 @@ void run_query_k(const TestIndex& ix, const std::vector<uint32_t>& q, const Naiv
         for (int aids = 0; aids < 4; ++aids) {
             const bool maps = aids & 1, ladders = aids & 2;
             const PostingsView va = ix.view_without(maps, ladders);
-            for (float speculate : {cpu::bm25_detail::kPrunedSpeculate, 1.0f, 1e30f}) {
-                if (!ladders && speculate != cpu::bm25_detail::kPrunedSpeculate) continue;
+            for (float speculate : {cpu::bm25_detail::kSpeculate, 1.0f, 1e30f}) {
+                if (!ladders && speculate != cpu::bm25_detail::kSpeculate) continue;
                 cpu::bm25_detail::PrunedTuning tuning;
                 tuning.window = window;
                 tuning.allow_exhaustive = false;

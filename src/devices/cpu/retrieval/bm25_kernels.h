@@ -166,13 +166,23 @@ inline constexpr uint32_t kPrunedWindow = 32768;
 // exhaustive vs 205 µs pruned; 8-word queries 66 vs 39 µs, k = 64).
 inline constexpr uint64_t kPrunedMaxUnmappedPerDoc = 10;
 
-// The pruned kernel starts from this multiple of the impact-ladder floor (above the shift), a
-// guess at a threshold closer to the k-th best score; a query that finds fewer than k hits above
-// it runs again from the ladder floor itself (the result is exact either way). On the 309K-passage
-// real corpus the k-th best 8-word-query score is at least 1.13× the ladder floor for 97% of the
-// queries at k = 10, 64 and 1000 (median 1.35× at k = 64); at 1.1× 1.6% of the queries run twice
-// and 8-word queries at k = 64 take 3–6% less time (same-process A/B).
-inline constexpr float kPrunedSpeculate = 1.1f;
+// The kernels start from this multiple of the impact-ladder floor (above the shift), a guess at a
+// threshold closer to the k-th best score; a query that finds fewer than k hits above it runs
+// again from the ladder floor itself (the result is exact either way). On the 309K-passage real
+// corpus the k-th best 8-word-query score is at least 1.13× the ladder floor for 97% of the queries
+// at k = 10, 64 and 1000 (median 1.35× at k = 64); at 1.1× 1.6% of the queries run twice and the
+// pruned kernel's 8-word queries at k = 64 take 3–6% less time (same-process A/B).
+inline constexpr float kSpeculate = 1.1f;
+
+// A score strictly below the k-th best of the query (−inf when none is known): the largest ladder
+// entry for k among the query's terms, plus the shift, less one ulp (ops/bm25.h).
+float ladder_floor(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
+                   float shift);
+// The floor a query runs from: `safe_floor` (a ladder floor) scaled by `speculate` above the shift,
+// or safe_floor itself when speculate ≤ 1 or no floor is known. Any floor gives the exact result
+// when the run finds k hits (each is a real score above it, so the k-th best is too, and no doc
+// that could rank was dropped); with fewer, the caller runs again from safe_floor.
+float speculative_floor(float safe_floor, float shift, float speculate);
 
 // First index in [p, e) whose doc is ≥ bound (e if none), galloping from p: O(log distance).
 inline uint64_t gallop_to(const uint32_t* docs, uint64_t p, uint64_t e, uint64_t bound) {
@@ -282,8 +292,10 @@ SelectFn pick_select();
 
 // The kernels (validated arguments; `select` picked once per call by the entry point). Each puts
 // the query in fold order itself (bm25_detail::fold_order), so tests may call them directly.
+// Offers start above speculative_floor(ladder floor, speculate) (kSpeculate; ≤ 1: the floor).
 int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
-                         int64_t k, float* out_scores, int32_t* out_docs, SelectFn select);
+                         int64_t k, float* out_scores, int32_t* out_docs, SelectFn select,
+                         float speculate = kSpeculate);
 
 // Knobs of the pruned kernel, exposed so tests can force its code paths on small indexes.
 struct PrunedTuning {
@@ -291,8 +303,8 @@ struct PrunedTuning {
     // Hand dense queries (kPrunedMaxUnmappedPerDoc) to the exhaustive kernel.
     bool allow_exhaustive = true;
     SelectFn select = select_window_scalar;  // for the exhaustive kernel
-    // Start from this multiple of the ladder floor (kPrunedSpeculate; ≤ 1: the floor itself).
-    float speculate = kPrunedSpeculate;
+    // Start from this multiple of the ladder floor (kSpeculate; ≤ 1: the floor itself).
+    float speculate = kSpeculate;
 };
 int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
                      float* out_scores, int32_t* out_docs, const PrunedTuning& tuning);

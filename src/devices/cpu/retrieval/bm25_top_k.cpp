@@ -4,7 +4,7 @@
 // Queries whose lists without a presence map are dense (kPrunedMaxUnmappedPerDoc) go to the
 // exhaustive kernel. The others start from θ = a guess above the floor from the impact ladders (a
 // score strictly below the k-th best; see ops/bm25.h), run again from the floor itself in the rare
-// case that fewer than k docs beat the guess (kPrunedSpeculate), over windows [w0, w1) of
+// case that fewer than k docs beat the guess (kSpeculate), over windows [w0, w1) of
 // kPrunedWindow doc ids.
 // Per window every unique query term gets a bound wub = multiplicity × the largest maximum of its
 // blocks that may overlap the window (0 when its next posting is past it). Terms sorted by wub
@@ -139,12 +139,8 @@ class Threshold {
 
 }  // namespace
 
-namespace {
-
-// A score strictly below the k-th best of the query (−inf when none is known): the largest
-// ladder entry for k among the query's terms, plus the shift, less one ulp.
-float starting_floor(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
-                     float shift) {
+float ladder_floor(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
+                   float shift) {
     constexpr float kNone = -std::numeric_limits<float>::infinity();
     if (index.ladder_slot == nullptr || k < 1) return kNone;
     const int level = std::bit_width(uint64_t(k - 1));  // 2^level ≥ k
@@ -161,18 +157,12 @@ float starting_floor(const PostingsView& index, const uint32_t* terms, int64_t n
     return std::nextafter(best + shift, kNone);
 }
 
-// The floor a query runs from: the safe floor scaled by `speculate` above the shift (the safe
-// floor itself when speculate ≤ 1 or no floor is known). Any floor gives an exact result when the
-// run finds k hits (each is a real score above the floor, so the k-th best is too, and no doc that
-// could rank was pruned); with fewer, the caller runs again from the safe floor.
 float speculative_floor(float safe_floor, float shift, float speculate) {
     constexpr float kNone = -std::numeric_limits<float>::infinity();
     if (!(speculate > 1.0f) || safe_floor == kNone) return safe_floor;
     const float guess = (safe_floor - shift) * speculate + shift;
     return guess > safe_floor ? guess : safe_floor;
 }
-
-}  // namespace
 
 int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
                      float* out_scores, int32_t* out_docs, const PrunedTuning& tuning) {
@@ -222,11 +212,12 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
     }
     if (cursors.empty()) return heap.write(k, out_scores, out_docs);
     if (tuning.allow_exhaustive && unmapped * kPrunedMaxUnmappedPerDoc >= uint64_t(index.num_docs))
-        return top_k_exhaustive(index, terms, n_terms, k, out_scores, out_docs, tuning.select);
+        return top_k_exhaustive(index, terms, n_terms, k, out_scores, out_docs, tuning.select,
+                                tuning.speculate);
 
     const int n = int(cursors.size());
     const float shift = mempipe::bm25_detail::query_shift(index, terms, n_terms);
-    const float safe_floor = starting_floor(index, terms, n_terms, cap, shift);
+    const float safe_floor = ladder_floor(index, terms, n_terms, cap, shift);
     const float floor = speculative_floor(safe_floor, shift, tuning.speculate);
     heap.reset(cap, floor);
     Threshold limit(1.0 + double(n_terms + 8) * 0x1p-21, shift);

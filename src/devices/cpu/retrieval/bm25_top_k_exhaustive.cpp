@@ -2,7 +2,9 @@
 // query position (fold order, duplicates again) scatters its postings into a window accumulator
 // that stays in L1, so the accumulator holds the canonical fold; the window's touched 64-doc
 // chunks are then scanned (SIMD) for scores above the current k-th, which go through a size-k
-// heap in ascending doc order. No pass over num_docs, no per-query allocation.
+// heap in ascending doc order. The k-th starts at a guess above the impact-ladder floor, as in the
+// pruned kernel (kSpeculate: fewer offers; a query with fewer than k hits above the guess runs
+// again from the floor). No pass over num_docs, no per-query allocation.
 #include <algorithm>
 #include <vector>
 
@@ -16,7 +18,9 @@ namespace mempipe::cpu {
 namespace bm25_detail {
 
 int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
-                         int64_t k, float* out_scores, int32_t* out_docs, SelectFn select) {
+                         int64_t k, float* out_scores, int32_t* out_docs, SelectFn select,
+                         float speculate) {
+    const uint32_t* query_terms = terms;  // as given, for a retry
     thread_local std::vector<uint32_t> reordered;
     terms = mempipe::bm25_detail::fold_order(index, terms, n_terms, reordered);
     Scratch& s = thread_scratch();
@@ -49,6 +53,9 @@ int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64
     const uint32_t* docs = index.docs;
     const float* imps = index.impacts;
     const float shift = mempipe::bm25_detail::query_shift(index, terms, n_terms);
+    const float safe_floor = ladder_floor(index, terms, n_terms, cap, shift);
+    const float floor = speculative_floor(safe_floor, shift, speculate);
+    heap.reset(cap, floor);
     float* wacc = s.window_acc();
     std::byte* cand = s.candidates(size_t(kWindow) * 8);
     uint32_t* sel_dd = reinterpret_cast<uint32_t*>(cand);
@@ -80,7 +87,10 @@ int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64
                 theta = heap.threshold();
             }
     }
-    return heap.write(k, out_scores, out_docs);
+    const int64_t found = heap.write(k, out_scores, out_docs);
+    if (found == cap || floor == safe_floor) return found;
+    // The guess was above the k-th best score: run again from the ladder floor.
+    return top_k_exhaustive(index, query_terms, n_terms, k, out_scores, out_docs, select, 1.0f);
 }
 
 }  // namespace bm25_detail
