@@ -165,6 +165,12 @@ inline constexpr uint32_t kPrunedWindow = 32768;
 // survivor folds cost more than the exhaustive scan (measured: 32-word queries, 131 µs
 // exhaustive vs 205 µs pruned; 8-word queries 66 vs 39 µs, k = 64).
 inline constexpr uint64_t kPrunedMaxUnmappedPerDoc = 10;
+// The same for k > TopKHeap::kExactHeapMax, where the pruned kernel's threshold is lower and lags
+// (the heap's buffer mode): ≥ 1 posting per 50 docs. Measured at k = 1000 (best of 15 per query):
+// 8-word queries, real corpus 139 → 126 µs, synthetic 1M-doc corpus 456 → 278 µs; 32 words 229 →
+// 221 µs. (At k ≤ 256 the real corpus wants the threshold at 10, the synthetic one lower;
+// docs/rag.md.)
+inline constexpr uint64_t kPrunedMaxUnmappedPerDocLargeK = 50;
 
 // The kernels start from this multiple of the impact-ladder floor (above the shift), a guess at a
 // threshold closer to the k-th best score; a query that finds fewer than k hits above it runs

@@ -1,7 +1,8 @@
 // CPU bm25_top_k: block-max MaxScore over wide doc-id windows, with presence maps for frequent
 // terms and a starting threshold from impact ladders.
 //
-// Queries whose lists without a presence map are dense (kPrunedMaxUnmappedPerDoc) go to the
+// Queries whose lists without a presence map are dense (kPrunedMaxUnmappedPerDoc, or
+// kPrunedMaxUnmappedPerDocLargeK for k > TopKHeap::kExactHeapMax) go to the
 // exhaustive kernel. The others start from θ = a guess above the floor from the impact ladders (a
 // score strictly below the k-th best; see ops/bm25.h), run again from the floor itself in the rare
 // case that fewer than k docs beat the guess (kSpeculate), over windows [w0, w1) of
@@ -211,7 +212,10 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
         qmap[size_t(i)] = u;
     }
     if (cursors.empty()) return heap.write(k, out_scores, out_docs);
-    if (tuning.allow_exhaustive && unmapped * kPrunedMaxUnmappedPerDoc >= uint64_t(index.num_docs))
+    const uint64_t dense_per_doc = cap > int64_t(TopKHeap::kExactHeapMax)
+                                       ? kPrunedMaxUnmappedPerDocLargeK
+                                       : kPrunedMaxUnmappedPerDoc;
+    if (tuning.allow_exhaustive && unmapped * dense_per_doc >= uint64_t(index.num_docs))
         return top_k_exhaustive(index, terms, n_terms, k, out_scores, out_docs, tuning.select,
                                 tuning.speculate);
 
