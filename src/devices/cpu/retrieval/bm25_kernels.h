@@ -180,15 +180,18 @@ inline constexpr uint64_t kPrunedMaxUnmappedPerDocLargeK = 50;
 // pruned kernel's 8-word queries at k = 64 take 3–6% less time (same-process A/B).
 inline constexpr float kSpeculate = 1.1f;
 
-// A score strictly below the k-th best of the query (−inf when none is known): the largest ladder
-// entry for k among the query's terms, plus the shift, less one ulp (ops/bm25.h).
-float ladder_floor(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
-                   float shift);
-// The floor a query runs from: `safe_floor` (a ladder floor) scaled by `speculate` above the shift,
-// or safe_floor itself when speculate ≤ 1 or no floor is known. Any floor gives the exact result
-// when the run finds k hits (each is a real score above it, so the k-th best is too, and no doc
-// that could rank was dropped); with fewer, the caller runs again from safe_floor.
-float speculative_floor(float safe_floor, float shift, float speculate);
+// The thresholds a query starts from. `safe`: a score strictly below its k-th best (−inf when none
+// is known): the largest ladder entry for k among its terms, plus the shift, less one ulp
+// (ops/bm25.h). `start`: safe scaled by `speculate` above the shift (safe itself when speculate ≤ 1
+// or no floor is known). Any start gives the exact result when the run finds k hits (each is a real
+// score above it, so the k-th best is too, and no doc that could rank was dropped); with fewer
+// (retry()), the kernel runs again from safe.
+struct StartFloors {
+    float safe, start;
+    bool retry(int64_t found, int64_t cap) const { return found < cap && start != safe; }
+};
+StartFloors start_floors(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
+                         int64_t k, float shift, float speculate);
 
 // First index in [p, e) whose doc is ≥ bound (e if none), galloping from p: O(log distance).
 inline uint64_t gallop_to(const uint32_t* docs, uint64_t p, uint64_t e, uint64_t bound) {
@@ -298,7 +301,7 @@ SelectFn pick_select();
 
 // The kernels (validated arguments; `select` picked once per call by the entry point). Each puts
 // the query in fold order itself (bm25_detail::fold_order), so tests may call them directly.
-// Offers start above speculative_floor(ladder floor, speculate) (kSpeculate; ≤ 1: the floor).
+// Offers start above start_floors(…, speculate).start (kSpeculate; ≤ 1: the ladder floor).
 int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
                          int64_t k, float* out_scores, int32_t* out_docs, SelectFn select,
                          float speculate = kSpeculate);

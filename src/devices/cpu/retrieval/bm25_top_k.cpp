@@ -140,12 +140,11 @@ class Threshold {
 
 }  // namespace
 
-float ladder_floor(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
-                   float shift) {
+StartFloors start_floors(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
+                         int64_t k, float shift, float speculate) {
     constexpr float kNone = -std::numeric_limits<float>::infinity();
-    if (index.ladder_slot == nullptr || k < 1) return kNone;
-    const int level = std::bit_width(uint64_t(k - 1));  // 2^level ≥ k
-    if (level >= kBm25LadderLevels) return kNone;
+    const int level = std::bit_width(uint64_t(std::max<int64_t>(k, 1) - 1));  // 2^level ≥ k
+    if (index.ladder_slot == nullptr || k < 1 || level >= kBm25LadderLevels) return {kNone, kNone};
     float best = 0.0f;
     bool any = false;
     for (int64_t i = 0; i < n_terms; ++i) {
@@ -154,15 +153,11 @@ float ladder_floor(const PostingsView& index, const uint32_t* terms, int64_t n_t
         best = std::max(best, index.ladder[uint64_t(slot) * kBm25LadderLevels + uint64_t(level)]);
         any = true;
     }
-    if (!any) return kNone;
-    return std::nextafter(best + shift, kNone);
-}
-
-float speculative_floor(float safe_floor, float shift, float speculate) {
-    constexpr float kNone = -std::numeric_limits<float>::infinity();
-    if (!(speculate > 1.0f) || safe_floor == kNone) return safe_floor;
-    const float guess = (safe_floor - shift) * speculate + shift;
-    return guess > safe_floor ? guess : safe_floor;
+    if (!any) return {kNone, kNone};
+    const float safe = std::nextafter(best + shift, kNone);
+    if (!(speculate > 1.0f)) return {safe, safe};
+    const float guess = (safe - shift) * speculate + shift;
+    return {safe, guess > safe ? guess : safe};
 }
 
 int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
@@ -221,9 +216,8 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
 
     const int n = int(cursors.size());
     const float shift = mempipe::bm25_detail::query_shift(index, terms, n_terms);
-    const float safe_floor = ladder_floor(index, terms, n_terms, cap, shift);
-    const float floor = speculative_floor(safe_floor, shift, tuning.speculate);
-    heap.reset(cap, floor);
+    const StartFloors floors = start_floors(index, terms, n_terms, cap, shift, tuning.speculate);
+    heap.reset(cap, floors.start);
     Threshold limit(1.0 + double(n_terms + 8) * 0x1p-21, shift);
     const uint32_t* block_last = index.block_last;
     const float* block_max = index.block_max;
@@ -466,7 +460,7 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
         w0 = w1;
     }
     const int64_t found = heap.write(k, out_scores, out_docs);
-    if (found == cap || floor == safe_floor) return found;
+    if (!floors.retry(found, cap)) return found;
     // The guess was above the k-th best score: run again from the safe floor.
     PrunedTuning safe = tuning;
     safe.speculate = 1.0f;

@@ -53,9 +53,8 @@ int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64
     const uint32_t* docs = index.docs;
     const float* imps = index.impacts;
     const float shift = mempipe::bm25_detail::query_shift(index, terms, n_terms);
-    const float safe_floor = ladder_floor(index, terms, n_terms, cap, shift);
-    const float floor = speculative_floor(safe_floor, shift, speculate);
-    heap.reset(cap, floor);
+    const StartFloors floors = start_floors(index, terms, n_terms, cap, shift, speculate);
+    heap.reset(cap, floors.start);
     float* wacc = s.window_acc();
     std::byte* cand = s.candidates(size_t(kWindow) * 8);
     uint32_t* sel_dd = reinterpret_cast<uint32_t*>(cand);
@@ -88,7 +87,7 @@ int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64
             }
     }
     const int64_t found = heap.write(k, out_scores, out_docs);
-    if (found == cap || floor == safe_floor) return found;
+    if (!floors.retry(found, cap)) return found;
     // The guess was above the k-th best score: run again from the ladder floor.
     return top_k_exhaustive(index, query_terms, n_terms, k, out_scores, out_docs, select, 1.0f);
 }
