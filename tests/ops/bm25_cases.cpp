@@ -682,6 +682,27 @@ void add_cases(std::vector<OpCase>& cases) {
              const uint64_t offs[] = {0, 2, 1};
              EXPECT_THROW(cpu::bm25_top_k_batch(v, good, offs, 2, 4, s, d, nullptr), Error);
          }});
+
+    // The router's rule at its boundaries (bm25_kernels.h): dense unmapped lists; a loose
+    // candidate filter (probed maxima ≥ half the start above the shift) whose probes would cost
+    // more than the exhaustive scan; neither when the filter is tight, the probes are cheap (few
+    // unmapped postings: a frequent term with rare ones) or no floor is known.
+    cases.push_back({"bm25_top_k", "router", [](CaseContext&) {
+                         using cpu::bm25_detail::prefer_exhaustive;
+                         using cpu::bm25_detail::RouteStats;
+                         const int64_t N = 1000000;
+                         const float inf = std::numeric_limits<float>::infinity();
+                         EXPECT_TRUE(prefer_exhaustive({100000, 0, 0, 0}, N, 64, 10, 0));
+                         EXPECT_FALSE(prefer_exhaustive({99999, 0, 0, 0}, N, 64, 10, 0));
+                         EXPECT_TRUE(prefer_exhaustive({20000, 0, 0, 0}, N, 1000, 10, 0));
+                         EXPECT_FALSE(prefer_exhaustive({19999, 0, 0, 0}, N, 1000, 10, 0));
+                         // Two probed terms: 20000 × 2 × 8 ≥ 220000 postings in all.
+                         EXPECT_TRUE(prefer_exhaustive({20000, 200000, 2, 5.0}, N, 64, 12, 2));
+                         EXPECT_FALSE(prefer_exhaustive({20000, 200000, 2, 4.99}, N, 64, 12, 2));
+                         EXPECT_FALSE(prefer_exhaustive({13000, 200000, 2, 9.0}, N, 64, 12, 2));
+                         EXPECT_FALSE(prefer_exhaustive({100, 60000, 1, 9.0}, N, 64, 10, 0));
+                         EXPECT_FALSE(prefer_exhaustive({20000, 200000, 2, 9.0}, N, 64, -inf, 0));
+                     }});
 }
 
 static CaseRegistrar reg(add_cases);

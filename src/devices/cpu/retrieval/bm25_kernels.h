@@ -168,9 +168,40 @@ inline constexpr uint64_t kPrunedMaxUnmappedPerDoc = 10;
 // The same for k > TopKHeap::kExactHeapMax, where the pruned kernel's threshold is lower and lags
 // (the heap's buffer mode): ≥ 1 posting per 50 docs. Measured at k = 1000 (best of 15 per query):
 // 8-word queries, real corpus 139 → 126 µs, synthetic 1M-doc corpus 456 → 278 µs; 32 words 229 →
-// 221 µs. (At k ≤ 256 the real corpus wants the threshold at 10, the synthetic one lower;
-// docs/rag.md.)
+// 221 µs. (At k ≤ 256 both corpora want the threshold at 10 once kPrunedMaxProbedShare routes
+// the queries with loose candidate filters; docs/rag.md.)
 inline constexpr uint64_t kPrunedMaxUnmappedPerDocLargeK = 50;
+// Queries whose terms with a presence map (the probed ones) have maxima summing to at least this
+// fraction of the starting threshold (above the shift) have a loose candidate filter: the pruned
+// kernel compares the accumulator with θ less the probed terms' bounds, so it then passes docs
+// that the scattered terms lift to half of θ, and each candidate costs a presence-map probe per
+// probed term. They go to the exhaustive kernel when those probes could cost more than its scan:
+// unmapped postings × probed positions × kProbeCostPostings ≥ all the query's postings (a
+// candidate's probe costs about as much as 8 postings of the exhaustive scan: on the synthetic
+// 1M-doc corpus, queries with two probed terms break even at ~6.5% unmapped postings).
+// Measured (best of 15 per query): synthetic 8-word queries with two frequent terms offered ~75K
+// candidates each and took 490–1,150 µs pruned against 200–250 µs exhaustive. Replayed over 14
+// query sets, the rule takes synthetic 8-word queries at k = 10 / 64 / 1000 from 129 / 170 / 276
+// to 115 / 131 / 265 µs per query and real-corpus queries of 2 frequent + 6 mid-frequency terms
+// from 134 to 74 µs; it routes no bench query of the real corpus differently and keeps queries of
+// one frequent term and rare terms (few candidates, F ≥ 0.5) on the pruned kernel (docs/rag.md).
+inline constexpr double kPrunedMaxProbedShare = 0.5;
+inline constexpr uint64_t kProbeCostPostings = 8;
+
+// What the router reads of a query, per query position (a duplicate counts again).
+struct RouteStats {
+    uint64_t unmapped = 0;  // postings of the positions without a presence map
+    uint64_t mapped = 0;    // postings of the positions with one (the probed terms)
+    uint64_t probed = 0;    // positions with a presence map
+    double probed_max = 0;  // Σ term_max over those positions (0 without term maxima)
+};
+// Whether top_k_pruned hands the query to the exhaustive kernel: its unmapped lists are dense
+// (kPrunedMaxUnmappedPerDoc, kPrunedMaxUnmappedPerDocLargeK for cap > TopKHeap::kExactHeapMax),
+// or its candidate filter is loose and its probes would cost more than the exhaustive scan
+// (kPrunedMaxProbedShare, kProbeCostPostings). start and shift: the query's starting threshold
+// (start_floors) and shift.
+bool prefer_exhaustive(const RouteStats& q, int64_t num_docs, int64_t cap, float start,
+                       float shift);
 
 // The kernels start from this multiple of the impact-ladder floor (above the shift), a guess at a
 // threshold closer to the k-th best score; a query that finds fewer than k hits above it runs

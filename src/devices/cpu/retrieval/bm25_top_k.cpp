@@ -2,11 +2,12 @@
 // terms and a starting threshold from impact ladders.
 //
 // Queries whose lists without a presence map are dense (kPrunedMaxUnmappedPerDoc, or
-// kPrunedMaxUnmappedPerDocLargeK for k > TopKHeap::kExactHeapMax) go to the
-// exhaustive kernel. The others start from θ = a guess above the floor from the impact ladders (a
-// score strictly below the k-th best; see ops/bm25.h), run again from the floor itself in the rare
-// case that fewer than k docs beat the guess (kSpeculate), over windows [w0, w1) of
-// kPrunedWindow doc ids.
+// kPrunedMaxUnmappedPerDocLargeK for k > TopKHeap::kExactHeapMax), or whose candidate filter is
+// loose and costly (kPrunedMaxProbedShare; prefer_exhaustive), go to the exhaustive kernel. The
+// others start from θ = a guess above the floor from the impact ladders (a score strictly below
+// the k-th best; see ops/bm25.h), run again from the floor itself in the rare case that fewer than
+// k docs beat the guess (kSpeculate), over windows [w0, w1) of kPrunedWindow doc ids.
+//
 // Per window every unique query term gets a bound wub = multiplicity × the largest maximum of its
 // blocks that may overlap the window (0 when its next posting is past it). Terms sorted by wub
 // are split: the longest prefix whose summed bound cannot beat θ is non-essential; if that is
@@ -160,6 +161,17 @@ StartFloors start_floors(const PostingsView& index, const uint32_t* terms, int64
     return {safe, guess > safe ? guess : safe};
 }
 
+bool prefer_exhaustive(const RouteStats& q, int64_t num_docs, int64_t cap, float start,
+                       float shift) {
+    const uint64_t dense_per_doc = cap > int64_t(TopKHeap::kExactHeapMax)
+                                       ? kPrunedMaxUnmappedPerDocLargeK
+                                       : kPrunedMaxUnmappedPerDoc;
+    if (q.unmapped * dense_per_doc >= uint64_t(num_docs)) return true;
+    const bool loose =
+        std::isfinite(start) && q.probed_max >= kPrunedMaxProbedShare * (double(start) - shift);
+    return loose && q.unmapped * q.probed * kProbeCostPostings >= q.unmapped + q.mapped;
+}
+
 int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
                      float* out_scores, int32_t* out_docs, const PrunedTuning& tuning) {
     const uint32_t* query_terms = terms;  // as given, for a retry
@@ -178,7 +190,7 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
     cursors.clear();
     qmap.assign(size_t(n_terms), -1);
     const uint64_t words = bm25_presence_words(index.num_docs);
-    uint64_t unmapped = 0;  // postings of the query positions without a presence map
+    RouteStats route;
     for (int64_t i = 0; i < n_terms; ++i) {
         const uint32_t t = terms[i];
         const uint64_t begin = index.offsets[t], end = index.offsets[t + 1];
@@ -203,20 +215,24 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
             cursors.push_back(c);
         }
         cursors[size_t(u)].mult += 1.0f;
-        if (cursors[size_t(u)].bits == nullptr) unmapped += end - begin;
+        if (cursors[size_t(u)].bits == nullptr) {
+            route.unmapped += end - begin;
+        } else {
+            route.mapped += end - begin;
+            ++route.probed;
+            if (index.term_max != nullptr) route.probed_max += double(index.term_max[t]);
+        }
         qmap[size_t(i)] = u;
     }
     if (cursors.empty()) return heap.write(k, out_scores, out_docs);
-    const uint64_t dense_per_doc = cap > int64_t(TopKHeap::kExactHeapMax)
-                                       ? kPrunedMaxUnmappedPerDocLargeK
-                                       : kPrunedMaxUnmappedPerDoc;
-    if (tuning.allow_exhaustive && unmapped * dense_per_doc >= uint64_t(index.num_docs))
+    const float shift = mempipe::bm25_detail::query_shift(index, terms, n_terms);
+    const StartFloors floors = start_floors(index, terms, n_terms, cap, shift, tuning.speculate);
+    if (tuning.allow_exhaustive &&
+        prefer_exhaustive(route, index.num_docs, cap, floors.start, shift))
         return top_k_exhaustive(index, terms, n_terms, k, out_scores, out_docs, tuning.select,
                                 tuning.speculate);
 
     const int n = int(cursors.size());
-    const float shift = mempipe::bm25_detail::query_shift(index, terms, n_terms);
-    const StartFloors floors = start_floors(index, terms, n_terms, cap, shift, tuning.speculate);
     heap.reset(cap, floors.start);
     Threshold limit(1.0 + double(n_terms + 8) * 0x1p-21, shift);
     const uint32_t* block_last = index.block_last;
