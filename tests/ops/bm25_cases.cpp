@@ -683,10 +683,11 @@ void add_cases(std::vector<OpCase>& cases) {
              EXPECT_THROW(cpu::bm25_top_k_batch(v, good, offs, 2, 4, s, d, nullptr), Error);
          }});
 
-    // The router's rule at its boundaries (bm25_kernels.h): dense unmapped lists; a loose
-    // candidate filter (probed maxima ≥ half the start above the shift) whose probes would cost
-    // more than the exhaustive scan; neither when the filter is tight, the probes are cheap (few
-    // unmapped postings: a frequent term with rare ones) or no floor is known.
+    // The router's rule at its boundaries (bm25_kernels.h): dense unmapped lists (less dense when
+    // the query's mapped lists are long); a loose candidate filter (probed maxima ≥ half the start
+    // above the shift) whose probes would cost more than the exhaustive scan; neither when the
+    // filter is tight, the probes are cheap (few unmapped postings: a frequent term with rare
+    // ones) or no floor is known.
     cases.push_back({"bm25_top_k", "router", [](CaseContext&) {
                          using cpu::bm25_detail::prefer_exhaustive;
                          using cpu::bm25_detail::RouteStats;
@@ -696,6 +697,11 @@ void add_cases(std::vector<OpCase>& cases) {
                          EXPECT_FALSE(prefer_exhaustive({99999, 0, 0, 0}, N, 64, 10, 0));
                          EXPECT_TRUE(prefer_exhaustive({20000, 0, 0, 0}, N, 1000, 10, 0));
                          EXPECT_FALSE(prefer_exhaustive({19999, 0, 0, 0}, N, 1000, 10, 0));
+                         // Mapped postings (scanned by the exhaustive kernel, probed by the pruned
+                         // one) raise the dense threshold at k ≤ 256: 10 × 102000 ≥ N + 2 × 10000.
+                         EXPECT_FALSE(prefer_exhaustive({100000, 10000, 1, 0}, N, 64, 10, 0));
+                         EXPECT_TRUE(prefer_exhaustive({102000, 10000, 1, 0}, N, 64, 10, 0));
+                         EXPECT_TRUE(prefer_exhaustive({20000, 10000, 1, 0}, N, 1000, 10, 0));
                          // Two probed terms: 20000 × 2 × 8 ≥ 220000 postings in all.
                          EXPECT_TRUE(prefer_exhaustive({20000, 200000, 2, 5.0}, N, 64, 12, 2));
                          EXPECT_FALSE(prefer_exhaustive({20000, 200000, 2, 4.99}, N, 64, 12, 2));

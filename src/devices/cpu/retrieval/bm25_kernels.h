@@ -165,6 +165,14 @@ inline constexpr uint32_t kPrunedWindow = 32768;
 // survivor folds cost more than the exhaustive scan (measured: 32-word queries, 131 µs
 // exhaustive vs 205 µs pruned; 8-word queries 66 vs 39 µs, k = 64).
 inline constexpr uint64_t kPrunedMaxUnmappedPerDoc = 10;
+// At k ≤ TopKHeap::kExactHeapMax the dense-list test counts each posting of the query's mapped
+// terms as this many docs more (unmapped × kPrunedMaxUnmappedPerDoc ≥ num_docs + this × mapped):
+// the exhaustive kernel scans those lists, which the pruned kernel only probes, so the more of
+// them a query holds the denser its other lists may be before the exhaustive scan wins. Replayed
+// per-query timings (best of 15, real corpus): 32-word queries 91.7 → 83.2 µs at k = 10 and 100.3 →
+// 95.6 µs at k = 64 (oracle routing 80.2 / 94.0); 8-word queries and the synthetic corpus within
+// 1% (docs/rag.md). Not at k = 1000, where it costs the real corpus 1%.
+inline constexpr uint64_t kDenseMappedWeight = 2;
 // The same for k > TopKHeap::kExactHeapMax, where the pruned kernel's threshold is lower and lags
 // (the heap's buffer mode): ≥ 1 posting per 50 docs. Measured at k = 1000 (best of 15 per query):
 // 8-word queries, real corpus 139 → 126 µs, synthetic 1M-doc corpus 456 → 278 µs; 32 words 229 →
@@ -184,7 +192,8 @@ inline constexpr uint64_t kPrunedMaxUnmappedPerDocLargeK = 50;
 // query sets, the rule takes synthetic 8-word queries at k = 10 / 64 / 1000 from 129 / 170 / 276
 // to 115 / 131 / 265 µs per query and real-corpus queries of 2 frequent + 6 mid-frequency terms
 // from 134 to 74 µs; it routes no bench query of the real corpus differently and keeps queries of
-// one frequent term and rare terms (few candidates, F ≥ 0.5) on the pruned kernel (docs/rag.md).
+// one frequent term and rare terms (few candidates, however loose the filter) on the pruned kernel
+// (docs/rag.md).
 inline constexpr double kPrunedMaxProbedShare = 0.5;
 inline constexpr uint64_t kProbeCostPostings = 8;
 
@@ -196,7 +205,8 @@ struct RouteStats {
     double probed_max = 0;  // Σ term_max over those positions (0 without term maxima)
 };
 // Whether top_k_pruned hands the query to the exhaustive kernel: its unmapped lists are dense
-// (kPrunedMaxUnmappedPerDoc, kPrunedMaxUnmappedPerDocLargeK for cap > TopKHeap::kExactHeapMax),
+// (kPrunedMaxUnmappedPerDoc with kDenseMappedWeight, kPrunedMaxUnmappedPerDocLargeK for
+// cap > TopKHeap::kExactHeapMax),
 // or its candidate filter is loose and its probes would cost more than the exhaustive scan
 // (kPrunedMaxProbedShare, kProbeCostPostings). start and shift: the query's starting threshold
 // (start_floors) and shift.

@@ -163,10 +163,11 @@ StartFloors start_floors(const PostingsView& index, const uint32_t* terms, int64
 
 bool prefer_exhaustive(const RouteStats& q, int64_t num_docs, int64_t cap, float start,
                        float shift) {
-    const uint64_t dense_per_doc = cap > int64_t(TopKHeap::kExactHeapMax)
-                                       ? kPrunedMaxUnmappedPerDocLargeK
-                                       : kPrunedMaxUnmappedPerDoc;
-    if (q.unmapped * dense_per_doc >= uint64_t(num_docs)) return true;
+    const bool large_k = cap > int64_t(TopKHeap::kExactHeapMax);
+    if (large_k ? q.unmapped * kPrunedMaxUnmappedPerDocLargeK >= uint64_t(num_docs)
+                : q.unmapped * kPrunedMaxUnmappedPerDoc >=
+                      uint64_t(num_docs) + kDenseMappedWeight * q.mapped)
+        return true;
     const bool loose =
         std::isfinite(start) && q.probed_max >= kPrunedMaxProbedShare * (double(start) - shift);
     return loose && q.unmapped * q.probed * kProbeCostPostings >= q.unmapped + q.mapped;
