@@ -266,7 +266,7 @@ void run_query_k(const TestIndex& ix, const std::vector<uint32_t>& q, const Naiv
                 (variant == 2 ? "no ladders" : fmt::format("speculate={}", speculate)),
             [&](float* s, int32_t* d) {
                 return cpu::bm25_detail::top_k_exhaustive(
-                    va, q.data(), n, k, s, d, cpu::bm25_detail::pick_select(), speculate);
+                    va, q.data(), n, k, s, d, cpu::bm25_detail::pick_simd_kernels(), speculate);
             },
             k, misalign, ref_scores, ref_docs, ref_count);
     }
@@ -288,7 +288,7 @@ void run_query_k(const TestIndex& ix, const std::vector<uint32_t>& q, const Naiv
                 cpu::bm25_detail::PrunedTuning tuning;
                 tuning.window = window;
                 tuning.allow_exhaustive = false;
-                tuning.select = cpu::bm25_detail::pick_select();
+                tuning.simd = cpu::bm25_detail::pick_simd_kernels();
                 tuning.speculate = speculate;
                 check_top_k(
                     tag + " pruned_forced window=" + std::to_string(window) +
@@ -618,8 +618,9 @@ void add_cases(std::vector<OpCase>& cases) {
                      }});
 
     // The heap's keys: integer order = ranks_before on adversarial scores (±0, negatives,
-    // subnormals, ±inf, equal scores), and the round trip; then the heap against a full sort for
-    // every cap of a random stream with many ties.
+    // subnormals, ±inf, equal scores), and the round trip; then the heap (its result order that of
+    // the active SIMD level) against a full sort for every cap of a random stream with many ties,
+    // and the level's rank_keys against a sort for sizes around its 8-key blocks.
     cases.push_back(
         {"bm25_top_k", "heap_keys", [](CaseContext& ctx) {
              using cpu::bm25_detail::Hit;
@@ -644,6 +645,25 @@ void add_cases(std::vector<OpCase>& cases) {
                  stream.push_back({float(ctx.rng.uniform_int(0, 40)), d});
              std::vector<Hit> sorted = stream;
              std::sort(sorted.begin(), sorted.end(), cpu::bm25_detail::ranks_before);
+             const cpu::bm25_detail::RankKeysFn rank_keys =
+                 cpu::bm25_detail::pick_simd_kernels().rank_keys;
+             for (size_t n : {1, 2, 7, 8, 9, 15, 63, 64, 65, 200, 255, 256}) {
+                 std::vector<uint64_t> keys;
+                 for (size_t i = 0; i < n; ++i)
+                     keys.push_back(cpu::bm25_detail::hit_key(
+                         stream[size_t(ctx.rng.uniform_int(0, int64_t(stream.size()) - 1))]));
+                 std::sort(keys.begin(), keys.end());
+                 keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+                 std::vector<uint64_t> expect = keys;
+                 std::sort(expect.begin(), expect.end(), std::greater<uint64_t>());
+                 for (size_t i = keys.size(); i > 1; --i)  // Fisher–Yates
+                     std::swap(keys[i - 1], keys[size_t(ctx.rng.uniform_int(0, int64_t(i) - 1))]);
+                 std::vector<Hit> out(keys.size(), Hit{-1.0f, ~0u});
+                 rank_keys(keys.data(), keys.size(), out.data());
+                 for (size_t i = 0; i < out.size(); ++i)
+                     ASSERT_EQ(cpu::bm25_detail::hit_key(out[i]), expect[i])
+                         << "n " << keys.size() << " rank " << i;
+             }
              for (int64_t cap : {1, 2, 3, 7, 64, 100, 255, 256, 257, 1000}) {
                  cpu::bm25_detail::TopKHeap heap;
                  heap.reset(cap);
@@ -651,7 +671,7 @@ void add_cases(std::vector<OpCase>& cases) {
                      if (h.score > heap.threshold()) heap.offer(h.score, h.doc);
                  std::vector<float> sc(static_cast<size_t>(cap));
                  std::vector<int32_t> dc(static_cast<size_t>(cap));
-                 ASSERT_EQ(heap.write(cap, sc.data(), dc.data()), cap);
+                 ASSERT_EQ(heap.write(cap, sc.data(), dc.data(), rank_keys), cap);
                  for (int64_t i = 0; i < cap; ++i)
                      ASSERT_TRUE(sc[size_t(i)] == sorted[size_t(i)].score &&
                                  uint32_t(dc[size_t(i)]) == sorted[size_t(i)].doc)
@@ -690,7 +710,6 @@ void add_cases(std::vector<OpCase>& cases) {
     // ones) or no floor is known.
     cases.push_back({"bm25_top_k", "router", [](CaseContext&) {
                          using cpu::bm25_detail::prefer_exhaustive;
-                         using cpu::bm25_detail::RouteStats;
                          const int64_t N = 1000000;
                          const float inf = std::numeric_limits<float>::infinity();
                          EXPECT_TRUE(prefer_exhaustive({100000, 0, 0, 0}, N, 64, 10, 0));

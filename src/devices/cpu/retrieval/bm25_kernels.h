@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mempipe/core/buffer.h"
+#include "mempipe/core/simd.h"
 #include "mempipe/ops/bm25.h"
 
 namespace mempipe::cpu::bm25_detail {
@@ -39,6 +40,15 @@ inline Hit key_hit(uint64_t key) {
     const uint32_t u = (ordered & 0x80000000u) ? (ordered & 0x7FFFFFFFu) : ~ordered;
     return {std::bit_cast<float>(u), 0xFFFFFFFFu - uint32_t(key)};
 }
+
+// Writes the hits of keys[0, n) to out[0, n) in rank order (the largest key first). The keys are
+// distinct (a query offers each doc once) and may be permuted; n ≤ TopKHeap::kExactHeapMax for the
+// SIMD variants. The heap's result order (TopKHeap::write), picked per SIMD level like SelectFn:
+// the scalar variant sorts; the AVX-512 one counts each key's rank with 8-wide compares (a sort of
+// 64 random keys mispredicts about half its branches).
+using RankKeysFn = void (*)(uint64_t* keys, size_t n, Hit* out);
+void rank_keys_scalar(uint64_t* keys, size_t n, Hit* out);
+void rank_keys_avx512(uint64_t* keys, size_t n, Hit* out);
 
 // The best `cap` hits of a stream offered in ascending doc id order. Offers go to a buffer until
 // it holds cap hits; then the threshold becomes the cap-th score and
@@ -77,11 +87,10 @@ class TopKHeap {
         if (h_.size() >= limit_) compact();
     }
     // Writes the hits in rank order to out[0, k), pads the rest with (−inf, −1); returns the count.
-    int64_t write(int64_t k, float* out_scores, int32_t* out_docs) {
-        if (heap_) {  // keys sort as the ranks do
-            std::sort(keys_.begin(), keys_.begin() + std::ptrdiff_t(cap_),
-                      std::greater<uint64_t>());
-            for (size_t i = 0; i < cap_; ++i) h_[i] = key_hit(keys_[i]);
+    int64_t write(int64_t k, float* out_scores, int32_t* out_docs,
+                  RankKeysFn rank_keys = rank_keys_scalar) {
+        if (heap_) {  // keys order as the ranks do; h_ holds cap_ entries since the first cut
+            rank_keys(keys_.data(), cap_, h_.data());
         } else {
             if (h_.size() > cap_) compact();
             std::sort(h_.begin(), h_.end(),
@@ -114,9 +123,11 @@ class TopKHeap {
             // up to a power of two > 2·cap + 1, so that node i < cap has children 2i + 1, 2i + 2.
             keys_.assign(std::bit_ceil(2 * cap_ + 2), ~uint64_t(0));
             for (size_t i = 0; i < cap_; ++i) keys_[i] = hit_key(h_[i]);
-            std::make_heap(keys_.begin(), keys_.begin() + std::ptrdiff_t(cap_),
-                           std::greater<uint64_t>());
             levels_ = std::bit_width(cap_);  // ≥ the depth of the deepest node
+            // Floyd's construction with the same branch-free sift-down: node i at depth
+            // bit_width(i + 1) − 1 needs at most that many levels fewer.
+            for (size_t i = cap_ / 2; i-- > 0;)
+                sift_down(i, keys_[i], levels_ - (std::bit_width(i + 1) - 1));
             heap_ = true;
             theta_ = key_hit(keys_[0]).score;
             return;
@@ -128,10 +139,14 @@ class TopKHeap {
     // level the smaller child moves up while it is below the key; once it is not, the same node is
     // compared again and nothing moves (padding children are ~0, never below a key).
     void replace_worst(uint64_t key) {
+        if (key <= keys_[0]) return;
+        sift_down(0, key, levels_);
+        theta_ = key_hit(keys_[0]).score;
+    }
+    // Puts key at node i and sifts it down `levels` levels (at least the subtree's height).
+    void sift_down(size_t i, uint64_t key, int levels) {
         uint64_t* h = keys_.data();
-        if (key <= h[0]) return;
-        size_t i = 0;
-        for (int level = 0; level < levels_; ++level) {
+        for (int level = 0; level < levels; ++level) {
             const size_t c = 2 * i + 1;
             const uint64_t a = h[c], b = h[c + 1];
             const bool right = b < a;
@@ -141,7 +156,6 @@ class TopKHeap {
             i = move ? c + size_t(right) : i;
         }
         h[i] = key;
-        theta_ = key_hit(h[0]).score;
     }
 
     size_t cap_ = 0, limit_ = 0;
@@ -206,10 +220,9 @@ struct RouteStats {
 };
 // Whether top_k_pruned hands the query to the exhaustive kernel: its unmapped lists are dense
 // (kPrunedMaxUnmappedPerDoc with kDenseMappedWeight, kPrunedMaxUnmappedPerDocLargeK for
-// cap > TopKHeap::kExactHeapMax),
-// or its candidate filter is loose and its probes would cost more than the exhaustive scan
-// (kPrunedMaxProbedShare, kProbeCostPostings). start and shift: the query's starting threshold
-// (start_floors) and shift.
+// cap > TopKHeap::kExactHeapMax), or its candidate filter is loose and its probes would cost more
+// than the exhaustive scan (kPrunedMaxProbedShare, kProbeCostPostings). start and shift: the
+// query's starting threshold (start_floors) and shift.
 bool prefer_exhaustive(const RouteStats& q, int64_t num_docs, int64_t cap, float start,
                        float shift);
 
@@ -329,22 +342,30 @@ inline Scratch& thread_scratch() {
 // Selection of a window: for every 64-doc chunk c set in `chunks`, every touched doc dd of the
 // chunk (sign bit of wacc[dd] clear) with score = wacc[dd] + shift > theta is appended, in
 // ascending dd, to out_dd / out_score; the chunk is reset to −0.0f. Returns the count (≤ 64 ×
-// popcount(chunks)). wacc: [kWindow], 64-byte aligned; out_dd, out_score: [kWindow]. The only
-// SIMD-specific code of the family: the kernels call it once per window.
+// popcount(chunks)). wacc: [kWindow], 64-byte aligned; out_dd, out_score: [kWindow]. The
+// kernels call it once per window.
 using SelectFn = uint32_t (*)(float* wacc, uint64_t chunks, float shift, float theta,
                               uint32_t* out_dd, float* out_score);
 uint32_t select_window_scalar(float* wacc, uint64_t chunks, float shift, float theta,
                               uint32_t* out_dd, float* out_score);
 uint32_t select_window_avx512(float* wacc, uint64_t chunks, float shift, float theta,
                               uint32_t* out_dd, float* out_score);
-// The variant for the active SIMD level.
-SelectFn pick_select();
 
-// The kernels (validated arguments; `select` picked once per call by the entry point). Each puts
+// The SIMD-specific code of the family: the window selection, the heap's result order, and the
+// level the pruned kernel's code is compiled for (Scalar or Avx2).
+struct SimdKernels {
+    SelectFn select = select_window_scalar;
+    RankKeysFn rank_keys = rank_keys_scalar;
+    SimdLevel pruned = SimdLevel::Scalar;
+};
+// The variants for the active SIMD level.
+SimdKernels pick_simd_kernels();
+
+// The kernels (validated arguments; `simd` picked once per call by the entry point). Each puts
 // the query in fold order itself (bm25_detail::fold_order), so tests may call them directly.
 // Offers start above start_floors(…, speculate).start (kSpeculate; ≤ 1: the ladder floor).
 int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
-                         int64_t k, float* out_scores, int32_t* out_docs, SelectFn select,
+                         int64_t k, float* out_scores, int32_t* out_docs, const SimdKernels& simd,
                          float speculate = kSpeculate);
 
 // Knobs of the pruned kernel, exposed so tests can force its code paths on small indexes.
@@ -352,7 +373,7 @@ struct PrunedTuning {
     uint32_t window = kPrunedWindow;  // doc ids per window (64..kPrunedWindow, a multiple of 64)
     // Hand dense queries (kPrunedMaxUnmappedPerDoc) to the exhaustive kernel.
     bool allow_exhaustive = true;
-    SelectFn select = select_window_scalar;  // for the exhaustive kernel
+    SimdKernels simd;  // the code level, the heap's result order, the exhaustive kernel's selection
     // Start from this multiple of the ladder floor (kSpeculate; ≤ 1: the floor itself).
     float speculate = kSpeculate;
 };

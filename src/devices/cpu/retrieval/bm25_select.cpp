@@ -1,6 +1,8 @@
-// Window selection of the windowed bm25 kernels (see bm25_kernels.h), portable variant, and the
-// dispatch.
+// Window selection and result order of the bm25 kernels (see bm25_kernels.h), portable variants,
+// and the dispatch.
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "bm25_kernels.h"
 #include "mempipe/core/simd.h"
@@ -27,8 +29,17 @@ uint32_t select_window_scalar(float* wacc, uint64_t chunks, float shift, float t
     return n;
 }
 
-SelectFn pick_select() {
-    return simd_pick<SelectFn>(select_window_scalar, nullptr, select_window_avx512);
+void rank_keys_scalar(uint64_t* keys, size_t n, Hit* out) {
+    std::sort(keys, keys + n, std::greater<uint64_t>());
+    for (size_t i = 0; i < n; ++i) out[i] = key_hit(keys[i]);
+}
+
+SimdKernels pick_simd_kernels() {
+    SimdKernels k;
+    k.select = simd_pick<SelectFn>(select_window_scalar, nullptr, select_window_avx512);
+    k.rank_keys = simd_pick<RankKeysFn>(rank_keys_scalar, nullptr, rank_keys_avx512);
+    k.pruned = std::min(active_simd_level(), SimdLevel::Avx2);
+    return k;
 }
 
 }  // namespace mempipe::cpu::bm25_detail

@@ -1,5 +1,5 @@
 // Window selection of the windowed bm25 kernels, AVX-512: 16 docs per compare, survivors
-// compress-stored in ascending order.
+// compress-stored in ascending order; and the heap's result order by rank counting.
 #include <immintrin.h>
 
 #include "bm25_kernels.h"
@@ -31,6 +31,26 @@ uint32_t select_window_avx512(float* wacc, uint64_t chunks, float shift, float t
         }
     }
     return n;
+}
+
+// Key i goes to out[number of keys above it] (the keys are distinct): 8 keys' ranks per pass over
+// the n keys, one unsigned 64-bit compare and a masked add per key and pass.
+void rank_keys_avx512(uint64_t* keys, size_t n, Hit* out) {
+    if (n > TopKHeap::kExactHeapMax) return rank_keys_scalar(keys, n, out);
+    const __m512i one = _mm512_set1_epi64(1);
+    for (size_t i = 0; i < n; i += 8) {
+        const __mmask8 lanes = n - i >= 8 ? __mmask8(0xFF) : __mmask8((1u << (n - i)) - 1);
+        const __m512i mine = _mm512_maskz_loadu_epi64(lanes, keys + i);
+        __m512i rank = _mm512_setzero_si512();
+        for (size_t j = 0; j < n; ++j) {
+            const __mmask8 above =
+                _mm512_cmpgt_epu64_mask(_mm512_set1_epi64((long long)keys[j]), mine);
+            rank = _mm512_mask_add_epi64(rank, above, rank, one);
+        }
+        alignas(64) uint64_t r[8];
+        _mm512_store_si512(r, rank);
+        for (size_t l = 0; l < 8 && i + l < n; ++l) out[r[l]] = key_hit(keys[i + l]);
+    }
 }
 
 }  // namespace mempipe::cpu::bm25_detail

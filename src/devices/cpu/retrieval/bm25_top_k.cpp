@@ -173,8 +173,12 @@ bool prefer_exhaustive(const RouteStats& q, int64_t num_docs, int64_t cap, float
     return loose && q.unmapped * q.probed * kProbeCostPostings >= q.unmapped + q.mapped;
 }
 
-int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
-                     float* out_scores, int32_t* out_docs, const PrunedTuning& tuning) {
+namespace {
+
+// The kernel, inlined into one function per SIMD level (below).
+[[gnu::always_inline]] inline int64_t pruned_body(const PostingsView& index, const uint32_t* terms,
+                                                  int64_t n_terms, int64_t k, float* out_scores,
+                                                  int32_t* out_docs, const PrunedTuning& tuning) {
     const uint32_t* query_terms = terms;  // as given, for a retry
     thread_local std::vector<uint32_t> reordered;
     terms = mempipe::bm25_detail::fold_order(index, terms, n_terms, reordered);
@@ -230,7 +234,7 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
     const StartFloors floors = start_floors(index, terms, n_terms, cap, shift, tuning.speculate);
     if (tuning.allow_exhaustive &&
         prefer_exhaustive(route, index.num_docs, cap, floors.start, shift))
-        return top_k_exhaustive(index, terms, n_terms, k, out_scores, out_docs, tuning.select,
+        return top_k_exhaustive(index, terms, n_terms, k, out_scores, out_docs, tuning.simd,
                                 tuning.speculate);
 
     const int n = int(cursors.size());
@@ -476,12 +480,40 @@ int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n
         limit.set(theta);
         w0 = w1;
     }
-    const int64_t found = heap.write(k, out_scores, out_docs);
+    const int64_t found = heap.write(k, out_scores, out_docs, tuning.simd.rank_keys);
     if (!floors.retry(found, cap)) return found;
     // The guess was above the k-th best score: run again from the safe floor.
     PrunedTuning safe = tuning;
     safe.speculate = 1.0f;
     return top_k_pruned(index, query_terms, n_terms, k, out_scores, out_docs, safe);
+}
+
+int64_t pruned_scalar(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
+                      float* out_scores, int32_t* out_docs, const PrunedTuning& tuning) {
+    return pruned_body(index, terms, n_terms, k, out_scores, out_docs, tuning);
+}
+
+// The same kernel compiled for the Avx2 level (the flags of *_avx2.cpp files): measured −1.4 to
+// −2.9% per 8-word query at k = 64 on the real corpus (best of 11 per query; popcnt, BMI and VEX
+// code; AVX-512 gains no more). A target region rather than a *_avx2.cpp file: the inline
+// functions of bm25_kernels.h and of this file are defined above it, so their out-of-line copies
+// stay baseline code (only their inlined bodies here are AVX2), and no baseline caller can be
+// linked to an AVX2 copy.
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,bmi2")
+int64_t pruned_avx2(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
+                    float* out_scores, int32_t* out_docs, const PrunedTuning& tuning) {
+    return pruned_body(index, terms, n_terms, k, out_scores, out_docs, tuning);
+}
+#pragma GCC pop_options
+
+}  // namespace
+
+int64_t top_k_pruned(const PostingsView& index, const uint32_t* terms, int64_t n_terms, int64_t k,
+                     float* out_scores, int32_t* out_docs, const PrunedTuning& tuning) {
+    return tuning.simd.pruned >= SimdLevel::Avx2
+               ? pruned_avx2(index, terms, n_terms, k, out_scores, out_docs, tuning)
+               : pruned_scalar(index, terms, n_terms, k, out_scores, out_docs, tuning);
 }
 
 }  // namespace bm25_detail
@@ -491,7 +523,7 @@ int64_t bm25_top_k(const PostingsView& index, const uint32_t* terms, int64_t n_t
     mempipe::bm25_detail::check_query("bm25_top_k", index, terms, n_terms, true);
     mempipe::bm25_detail::check_outputs("bm25_top_k", k, out_scores, out_docs);
     bm25_detail::PrunedTuning tuning;
-    tuning.select = bm25_detail::pick_select();
+    tuning.simd = bm25_detail::pick_simd_kernels();
     return bm25_detail::top_k_pruned(index, terms, n_terms, k, out_scores, out_docs, tuning);
 }
 

@@ -27,7 +27,7 @@ void bm25_top_k_batch(const PostingsView& index, const uint32_t* terms,
                                           int64_t(term_offsets[q + 1] - term_offsets[q]), true);
     }
     bm25_detail::PrunedTuning tuning;
-    tuning.select = bm25_detail::pick_select();
+    tuning.simd = bm25_detail::pick_simd_kernels();
     const int threads = int(std::min<int64_t>(num_threads(), n_queries));
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (int64_t q = 0; q < n_queries; ++q) {

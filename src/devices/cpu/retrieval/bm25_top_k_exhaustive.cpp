@@ -18,7 +18,7 @@ namespace mempipe::cpu {
 namespace bm25_detail {
 
 int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
-                         int64_t k, float* out_scores, int32_t* out_docs, SelectFn select,
+                         int64_t k, float* out_scores, int32_t* out_docs, const SimdKernels& simd,
                          float speculate) {
     const uint32_t* query_terms = terms;  // as given, for a retry
     thread_local std::vector<uint32_t> reordered;
@@ -27,7 +27,7 @@ int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64
     TopKHeap& heap = s.heap;
     const int64_t cap = std::min<int64_t>(k, index.num_docs);
     heap.reset(cap);
-    if (k == 0 || cap == 0) return heap.write(k, out_scores, out_docs);
+    if (k == 0 || cap == 0) return heap.write(k, out_scores, out_docs, simd.rank_keys);
 
     // Unique terms with non-empty lists: [pos, end) left to scan; qmap[i] = unique index or −1.
     thread_local std::vector<uint64_t> pos, end, next;
@@ -79,17 +79,17 @@ int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64
                                             uint32_t(w0), uint32_t(w1), wacc, &chunks);
         }
         for (size_t u = 0; u < pos.size(); ++u) pos[u] = next[u];
-        const uint32_t n = select(wacc, chunks, shift, theta, sel_dd, sel_score);
+        const uint32_t n = simd.select(wacc, chunks, shift, theta, sel_dd, sel_score);
         for (uint32_t j = 0; j < n; ++j)
             if (sel_score[j] > theta) {
                 heap.offer(sel_score[j], uint32_t(w0) + sel_dd[j]);
                 theta = heap.threshold();
             }
     }
-    const int64_t found = heap.write(k, out_scores, out_docs);
+    const int64_t found = heap.write(k, out_scores, out_docs, simd.rank_keys);
     if (!floors.retry(found, cap)) return found;
     // The guess was above the k-th best score: run again from the ladder floor.
-    return top_k_exhaustive(index, query_terms, n_terms, k, out_scores, out_docs, select, 1.0f);
+    return top_k_exhaustive(index, query_terms, n_terms, k, out_scores, out_docs, simd, 1.0f);
 }
 
 }  // namespace bm25_detail
@@ -99,7 +99,7 @@ int64_t bm25_top_k_exhaustive(const PostingsView& index, const uint32_t* terms, 
     mempipe::bm25_detail::check_query("bm25_top_k_exhaustive", index, terms, n_terms, false);
     mempipe::bm25_detail::check_outputs("bm25_top_k_exhaustive", k, out_scores, out_docs);
     return bm25_detail::top_k_exhaustive(index, terms, n_terms, k, out_scores, out_docs,
-                                         bm25_detail::pick_select());
+                                         bm25_detail::pick_simd_kernels());
 }
 
 }  // namespace mempipe::cpu
