@@ -367,6 +367,11 @@ SimdKernels pick_simd_kernels();
 int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
                          int64_t k, float* out_scores, int32_t* out_docs, const SimdKernels& simd,
                          float speculate = kSpeculate);
+// The same for a query already in fold order, with its shift and start floors
+// (start_floors(…, min(k, num_docs), shift, speculate)) known: the pruned kernel's hand-off.
+int64_t top_k_exhaustive_ordered(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
+                                 int64_t k, float* out_scores, int32_t* out_docs,
+                                 const SimdKernels& simd, float shift, StartFloors floors);
 
 // Knobs of the pruned kernel, exposed so tests can force its code paths on small indexes.
 struct PrunedTuning {

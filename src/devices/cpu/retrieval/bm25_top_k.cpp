@@ -234,8 +234,8 @@ namespace {
     const StartFloors floors = start_floors(index, terms, n_terms, cap, shift, tuning.speculate);
     if (tuning.allow_exhaustive &&
         prefer_exhaustive(route, index.num_docs, cap, floors.start, shift))
-        return top_k_exhaustive(index, terms, n_terms, k, out_scores, out_docs, tuning.simd,
-                                tuning.speculate);
+        return top_k_exhaustive_ordered(index, terms, n_terms, k, out_scores, out_docs, tuning.simd,
+                                        shift, floors);
 
     const int n = int(cursors.size());
     heap.reset(cap, floors.start);

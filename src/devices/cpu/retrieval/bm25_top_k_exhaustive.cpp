@@ -17,12 +17,9 @@ namespace mempipe::cpu {
 
 namespace bm25_detail {
 
-int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
-                         int64_t k, float* out_scores, int32_t* out_docs, const SimdKernels& simd,
-                         float speculate) {
-    const uint32_t* query_terms = terms;  // as given, for a retry
-    thread_local std::vector<uint32_t> reordered;
-    terms = mempipe::bm25_detail::fold_order(index, terms, n_terms, reordered);
+int64_t top_k_exhaustive_ordered(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
+                                 int64_t k, float* out_scores, int32_t* out_docs,
+                                 const SimdKernels& simd, float shift, StartFloors floors) {
     Scratch& s = thread_scratch();
     TopKHeap& heap = s.heap;
     const int64_t cap = std::min<int64_t>(k, index.num_docs);
@@ -52,8 +49,6 @@ int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64
     next.resize(pos.size());
     const uint32_t* docs = index.docs;
     const float* imps = index.impacts;
-    const float shift = mempipe::bm25_detail::query_shift(index, terms, n_terms);
-    const StartFloors floors = start_floors(index, terms, n_terms, cap, shift, speculate);
     heap.reset(cap, floors.start);
     float* wacc = s.window_acc();
     std::byte* cand = s.candidates(size_t(kWindow) * 8);
@@ -89,7 +84,19 @@ int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64
     const int64_t found = heap.write(k, out_scores, out_docs, simd.rank_keys);
     if (!floors.retry(found, cap)) return found;
     // The guess was above the k-th best score: run again from the ladder floor.
-    return top_k_exhaustive(index, query_terms, n_terms, k, out_scores, out_docs, simd, 1.0f);
+    return top_k_exhaustive_ordered(index, terms, n_terms, k, out_scores, out_docs, simd, shift,
+                                    {floors.safe, floors.safe});
+}
+
+int64_t top_k_exhaustive(const PostingsView& index, const uint32_t* terms, int64_t n_terms,
+                         int64_t k, float* out_scores, int32_t* out_docs, const SimdKernels& simd,
+                         float speculate) {
+    thread_local std::vector<uint32_t> reordered;
+    terms = mempipe::bm25_detail::fold_order(index, terms, n_terms, reordered);
+    const int64_t cap = std::min<int64_t>(k, index.num_docs);
+    const float shift = mempipe::bm25_detail::query_shift(index, terms, n_terms);
+    return top_k_exhaustive_ordered(index, terms, n_terms, k, out_scores, out_docs, simd, shift,
+                                    start_floors(index, terms, n_terms, cap, shift, speculate));
 }
 
 }  // namespace bm25_detail
