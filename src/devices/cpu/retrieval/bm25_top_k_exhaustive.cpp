@@ -23,7 +23,7 @@ int64_t top_k_exhaustive_ordered(const PostingsView& index, const uint32_t* term
     Scratch& s = thread_scratch();
     TopKHeap& heap = s.heap;
     const int64_t cap = std::min<int64_t>(k, index.num_docs);
-    heap.reset(cap);
+    heap.reset(cap, floors.start);
     if (k == 0 || cap == 0) return heap.write(k, out_scores, out_docs, simd.rank_keys);
 
     // Unique terms with non-empty lists: [pos, end) left to scan; qmap[i] = unique index or −1.
@@ -49,7 +49,6 @@ int64_t top_k_exhaustive_ordered(const PostingsView& index, const uint32_t* term
     next.resize(pos.size());
     const uint32_t* docs = index.docs;
     const float* imps = index.impacts;
-    heap.reset(cap, floors.start);
     float* wacc = s.window_acc();
     std::byte* cand = s.candidates(size_t(kWindow) * 8);
     uint32_t* sel_dd = reinterpret_cast<uint32_t*>(cand);
