@@ -44,10 +44,11 @@ inline Hit key_hit(uint64_t key) {
 // Writes the hits of keys[0, n) to out[0, n) in rank order (the largest key first). The keys are
 // distinct (a query offers each doc once) and may be permuted; n ≤ TopKHeap::kExactHeapMax for the
 // SIMD variants. The heap's result order (TopKHeap::write), picked per SIMD level like SelectFn:
-// the scalar variant sorts; the AVX-512 one counts each key's rank with 8-wide compares (a sort of
-// 64 random keys mispredicts about half its branches).
+// the scalar variant sorts; the AVX2 and AVX-512 ones count each key's rank with 4- and 8-wide
+// compares (a sort of 64 random keys mispredicts about half its branches).
 using RankKeysFn = void (*)(uint64_t* keys, size_t n, Hit* out);
 void rank_keys_scalar(uint64_t* keys, size_t n, Hit* out);
+void rank_keys_avx2(uint64_t* keys, size_t n, Hit* out);
 void rank_keys_avx512(uint64_t* keys, size_t n, Hit* out);
 
 // The best `cap` hits of a stream offered in ascending doc id order. Offers go to a buffer until
@@ -342,12 +343,14 @@ inline Scratch& thread_scratch() {
 // Selection of a window: for every 64-doc chunk c set in `chunks`, every touched doc dd of the
 // chunk (sign bit of wacc[dd] clear) with score = wacc[dd] + shift > theta is appended, in
 // ascending dd, to out_dd / out_score; the chunk is reset to −0.0f. Returns the count (≤ 64 ×
-// popcount(chunks)). wacc: [kWindow], 64-byte aligned; out_dd, out_score: [kWindow]. The
-// kernels call it once per window.
+// popcount(chunks)). wacc: [kWindow], 64-byte aligned; out_dd, out_score: [kWindow], of which
+// entries past the count may be overwritten. The kernels call it once per window.
 using SelectFn = uint32_t (*)(float* wacc, uint64_t chunks, float shift, float theta,
                               uint32_t* out_dd, float* out_score);
 uint32_t select_window_scalar(float* wacc, uint64_t chunks, float shift, float theta,
                               uint32_t* out_dd, float* out_score);
+uint32_t select_window_avx2(float* wacc, uint64_t chunks, float shift, float theta,
+                            uint32_t* out_dd, float* out_score);
 uint32_t select_window_avx512(float* wacc, uint64_t chunks, float shift, float theta,
                               uint32_t* out_dd, float* out_score);
 

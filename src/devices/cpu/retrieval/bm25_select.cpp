@@ -36,8 +36,8 @@ void rank_keys_scalar(uint64_t* keys, size_t n, Hit* out) {
 
 SimdKernels pick_simd_kernels() {
     SimdKernels k;
-    k.select = simd_pick<SelectFn>(select_window_scalar, nullptr, select_window_avx512);
-    k.rank_keys = simd_pick<RankKeysFn>(rank_keys_scalar, nullptr, rank_keys_avx512);
+    k.select = simd_pick<SelectFn>(select_window_scalar, select_window_avx2, select_window_avx512);
+    k.rank_keys = simd_pick<RankKeysFn>(rank_keys_scalar, rank_keys_avx2, rank_keys_avx512);
     k.pruned = std::min(active_simd_level(), SimdLevel::Avx2);
     return k;
 }

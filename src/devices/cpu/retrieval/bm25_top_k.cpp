@@ -185,7 +185,6 @@ namespace {
     Scratch& s = thread_scratch();
     TopKHeap& heap = s.heap;
     const int64_t cap = std::min<int64_t>(k, index.num_docs);
-    heap.reset(cap);
     if (k == 0) return 0;
 
     // Unique terms with non-empty lists; qmap[i] = the unique index of query position i or −1.
@@ -229,7 +228,10 @@ namespace {
         }
         qmap[size_t(i)] = u;
     }
-    if (cursors.empty()) return heap.write(k, out_scores, out_docs);
+    if (cursors.empty()) {  // nothing matches: k padded slots
+        heap.reset(cap);
+        return heap.write(k, out_scores, out_docs);
+    }
     const float shift = mempipe::bm25_detail::query_shift(index, terms, n_terms);
     const StartFloors floors = start_floors(index, terms, n_terms, cap, shift, tuning.speculate);
     if (tuning.allow_exhaustive &&
