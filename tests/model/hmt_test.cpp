@@ -209,16 +209,18 @@ TEST(HmtRunner, ReferenceBackendAgrees) {
     HmtRunner rc(cpu_b, tiny_hmt()), rr(ref_b, tiny_hmt());
     const auto ids = random_ids(30, cfg.vocab, 12);
     const HmtResult a = rc.run(ids), b = rr.run(ids);
-    // f32 kernels vs f64 oracles through two segments of a 2-layer model. Tolerance 2e-3·(1 +
-    // |ref|) as tests/model/decoder_test.cpp (an activation landing on the other side of a bf16
-    // rounding boundary moves logits by ~2e-4); observed with these seeds: 7e-6. A wrong row
-    // layout, sensory window or recall fails by O(1).
+    // f32 kernels vs f64 oracles through two segments of a 2-layer model. Both round every
+    // linear layer's input to bf16, so where an activation lies within an f32 rounding of a bf16
+    // boundary the two backends round it one bf16 ulp apart, and this random model carries such a
+    // flip into every later logit: over 40 id seeds the worst relative difference exceeded 2e-3
+    // in 21 (scalar linear kernel) and 25 (AVX2) of them, the largest 0.02 (2026-11-27). Hence
+    // 5e-2·(1 + |ref|); a wrong row layout, sensory window or recall in a backend fails by O(1).
     ASSERT_EQ(a.logits.size(), b.logits.size());
     double worst = 0;
     for (size_t i = 0; i < a.logits.size(); ++i)
         worst = std::max(worst, std::fabs(double(a.logits[i]) - b.logits[i]) /
                                     (1 + std::fabs(double(b.logits[i]))));
-    EXPECT_LT(worst, 2e-3);
+    EXPECT_LT(worst, 5e-2);
 }
 
 TEST(HmtRunner, BadConfigurationsAreUsageErrors) {

@@ -2,8 +2,8 @@
 //
 // The dense substrate's projections and MLPs (model/): decode runs a GEMV (m ≤ 15 rows of x,
 // the weights streamed once from DRAM), prefill a GEMM (m ≥ 16, blocked for L2; AMX tiles for
-// bf16 and int8 at SIMD level amx, AVX-512 BF16/VNNI otherwise). W is [n × k] (out × in),
-// row-major, in one of three formats (LinearWeights):
+// bf16 and int8 at SIMD level amx, AVX-512 BF16/VNNI at avx512, FMA / vpmaddubsw at avx2). W is
+// [n × k] (out × in), row-major, in one of three formats (LinearWeights):
 //
 //   Bf16: data = uint16 [n × k] bf16 bit patterns; group = 0, no scales.
 //   Int8: data = int8 [n × k]; W[j, t] = scales[j·G + g(t)] · q[j, t]. group = 0 is one scale per
@@ -131,7 +131,7 @@ void linear_x_bf16(const uint16_t* x, const LinearWeights& w, const float* bias,
 namespace cpu {
 // Same contracts. m < kLinearGemmMinRows: GEMV (threads over n, one weight stream per thread);
 // m ≥ kLinearGemmMinRows: blocked GEMM (AMX tiles at level amx for Bf16 and the int formats,
-// AVX-512 BF16 / VNNI below it, a portable loop at scalar level).
+// AVX-512 BF16 / VNNI at avx512, FMA and vpmaddubsw at avx2, a portable loop at scalar level).
 void linear(const float* x, const LinearWeights& w, const float* bias, float* y, int64_t m);
 void linear_x_bf16(const uint16_t* x, const LinearWeights& w, const float* bias, float* y,
                    int64_t m);

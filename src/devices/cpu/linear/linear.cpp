@@ -108,7 +108,7 @@ void linear(const float* x, const LinearWeights& w, const float* bias, float* y,
             for (int64_t j = 0; j < w.n; ++j) y[i * w.n + j] = bias ? bias[j] : 0.0f;
         return;
     }
-    auto fn = simd_pick<cpu_linear::LinearFn>(cpu_linear::linear_scalar, nullptr,
+    auto fn = simd_pick<cpu_linear::LinearFn>(cpu_linear::linear_scalar, cpu_linear::linear_avx2,
                                               cpu_linear::linear_avx512, cpu_linear::linear_amx);
     fn(cpu_linear::Call{x, &w, bias, y, m});
 }

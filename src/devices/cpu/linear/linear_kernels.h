@@ -1,10 +1,10 @@
 // Internal to cpu::linear: the validated call, the SIMD variants and the pieces the AMX variant
 // shares with the AVX-512 one (packing, GEMV, scratch memory).
 //
-// Variants (picked once per call by simd_pick): scalar (linear.cpp), avx512 (GEMV:
+// Variants (picked once per call by simd_pick): scalar (linear.cpp), avx2 (linear_avx2.cpp: GEMV
+// and GEMM, FMA on widened bf16, vpmaddwd on int16 for the int formats), avx512 (GEMV:
 // linear_gemv_avx512.cpp, GEMM: linear_gemm_avx512.cpp), amx (linear_gemm_amx.cpp: the integer
-// GEMM on AMX tiles; linear_gemm_bf16_amx.cpp: the bf16 GEMM; GEMV = the avx512 one). No AVX2
-// variant: that level runs the scalar one.
+// GEMM on AMX tiles; linear_gemm_bf16_amx.cpp: the bf16 GEMM; GEMV = the avx512 one).
 //
 // Layouts used by the GEMMs (built per call, weights per block into thread-local buffers):
 //   x (A operand): bf16 or int8 codes in tiles of 16 rows × one k-step (64 bytes: 32 bf16 or 64
@@ -38,6 +38,7 @@ struct Call {
 using LinearFn = void (*)(const Call&);
 
 void linear_scalar(const Call& c);
+void linear_avx2(const Call& c);
 void linear_avx512(const Call& c);
 void linear_amx(const Call& c);
 
