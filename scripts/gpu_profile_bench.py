@@ -10,7 +10,7 @@ The modelled devices time an op as  max(t_memory, t_compute) / efficiency[patter
   regular         torch.sum over fp32 arrays (a streaming read); bytes = the array
   irregular       torch.index_select of random whole rows (256, 512, 1152 B, as the catalogue's
                   gathers) from an 8 GiB table; bytes = rows read + rows written
-  data_dependent  torch.topk(k = 2048) over fp32 scores; bytes = the scores
+  data_dependent  top-2048 of normally distributed fp32 scores; bytes = the scores
   power           NVML's energy counter at idle and while the streaming read runs for a few s
 
 The gather and the top-k are measured twice: with PyTorch's kernels (one software stack) and
@@ -19,12 +19,14 @@ well-formed kernel; the profile's efficiencies are the device's, so they come fr
 For each pattern the times over four sizes are fitted (least squares) to t = t0 + bytes / rate;
 efficiency = rate / the profile's peak bandwidth (--peak-bw). Every timing is the median of
 --reps CUDA-event timings with the L2 flushed before each. Then checks: ops of other shapes and
-kinds (bf16 GEMV, decode attention, top-64 of 21M, gathers) timed and predicted by the fitted
-model, to show how far the model is from the measurement on ops it was not fitted to.
+kinds (bf16 GEMV, decode attention, top-64 and top-2048 of 21M scores) timed and predicted by the
+fitted model, to show how far the model is from the measurement on ops it was not fitted to.
 
   python3 scripts/gpu_profile_bench.py --peak-bw 3.35e12 --out gpu_profile.json
 
-Needs a CUDA GPU and torch (not in the project's build; run it where a GPU is).
+Needs a CUDA GPU and torch, and cupy for the plain kernels (without it only PyTorch's are
+measured). Not part of the build or the tests: run it where a GPU is (the device tool's machines
+have all three).
 """
 import argparse
 import json
