@@ -19,10 +19,13 @@
 
 #include "devices/cpu/attention/decode_attention_kernels.h"
 #include "devices/cpu/common/exp_avx2.h"
+#include "devices/cpu/common/simd_avx2.h"
 
 namespace mempipe::attention_detail {
 
 namespace {
+
+using cpu_avx2::hsum8;
 
 constexpr int kTile = 32;     // tokens per online-softmax step
 constexpr int kMaxGroup = 4;  // query heads processed together (register budget)
@@ -56,13 +59,6 @@ inline float hmax8(__m256 v) {
     m = _mm_max_ps(m, _mm_movehl_ps(m, m));
     m = _mm_max_ss(m, _mm_movehdup_ps(m));
     return _mm_cvtss_f32(m);
-}
-
-inline float hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 // Partial score vectors of T consecutive tokens (rows kr, kr + row, ...) for query heads

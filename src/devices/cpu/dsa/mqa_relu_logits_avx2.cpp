@@ -19,23 +19,19 @@
 #include <cmath>
 #include <cstring>
 
+#include "devices/cpu/common/simd_avx2.h"
 #include "devices/cpu/dsa/indexer_kernels.h"
 #include "ops/dsa/dsa_internal.h"
 
 namespace mempipe::cpu_dsa {
 
 namespace {
+
+using cpu_avx2::hsum8;
 constexpr int64_t kPage = kIndexPageTokens;
 constexpr int64_t kD = kDsaHeadDim;
 constexpr int kKb = 6;      // keys per micro-tile
 constexpr int kGroup = 16;  // heads per micro-tile (2 vectors)
-
-inline float hsum8(__m256 v) {
-    __m128 b = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    b = _mm_add_ps(b, _mm_movehl_ps(b, b));
-    b = _mm_add_ss(b, _mm_movehdup_ps(b));
-    return _mm_cvtss_f32(b);
-}
 
 // n keys (rows of 128 codes) → f32 rows [n × 128], exact.
 inline void convert_f32(const uint8_t* codes, int64_t n, float* out) {

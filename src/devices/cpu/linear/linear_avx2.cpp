@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "devices/cpu/common/simd_avx2.h"
 #include "devices/cpu/linear/linear_kernels.h"
 #include "mempipe/core/buffer.h"
 #include "mempipe/core/dtype.h"
@@ -25,22 +26,13 @@ namespace mempipe::cpu_linear {
 
 namespace {
 
+using cpu_avx2::hsum8;
+using cpu_avx2::load_bf16x8;
+
 // Software prefetch 1 KiB ahead in the weight stream (as the AVX-512 GEMV; prefetches never
 // fault, so running past the end of the weights is harmless).
 inline void prefetch_ahead(const void* p) {
     _mm_prefetch(static_cast<const char*>(p) + 1024, _MM_HINT_T0);
-}
-
-inline float hsum(__m256 v) {
-    const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    return _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
-}
-
-// 8 bf16 at p widened exactly to f32.
-inline __m256 load_bf16(const uint16_t* p) {
-    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
 }
 
 // ---- bf16 ------------------------------------------------------------------------------------
@@ -57,7 +49,7 @@ void bf16_tile(const float* x, int64_t ldx, const uint16_t* w, int64_t k, int64_
         __m256 wv[NR];
         for (int c = 0; c < NR; ++c) {
             if ((t & 31) == 0) prefetch_ahead(w + c * k + t);
-            wv[c] = load_bf16(w + c * k + t);
+            wv[c] = load_bf16x8(w + c * k + t);
         }
         for (int r = 0; r < MR; ++r) {
             const __m256 xv = _mm256_loadu_ps(x + r * ldx + t);
@@ -65,7 +57,7 @@ void bf16_tile(const float* x, int64_t ldx, const uint16_t* w, int64_t k, int64_
         }
     }
     for (int r = 0; r < MR; ++r)
-        for (int c = 0; c < NR; ++c) out[r][c] = hsum(acc[r][c]);
+        for (int c = 0; c < NR; ++c) out[r][c] = hsum8(acc[r][c]);
 }
 
 // The last k mod 8 elements, in scalar code.
@@ -250,7 +242,7 @@ void int_row(const Call& c, const IntX& x, int64_t i0, int64_t j) {
         }
     }
     for (int r = 0; r < MR; ++r) {
-        const float v = x.scale[size_t(i0 + r)] * hsum(fsum[r]);
+        const float v = x.scale[size_t(i0 + r)] * hsum8(fsum[r]);
         c.y[(i0 + r) * w.n + j] = c.bias ? v + c.bias[j] : v;
     }
 }

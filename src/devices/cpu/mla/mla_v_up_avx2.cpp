@@ -3,23 +3,15 @@
 // (zero-extend to 32 bits, shift into the high half), then each row's vectors are summed.
 #include <immintrin.h>
 
+#include "devices/cpu/common/simd_avx2.h"
 #include "devices/cpu/mla/mla_v_up_kernels.h"
 
 namespace mempipe::mla_detail {
 
 namespace {
 
-inline __m256 widen(const uint16_t* p) {
-    __m256i x = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(x, 16));
-}
-
-inline float hsum(__m256 v) {
-    __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
-    x = _mm_add_ss(x, _mm_movehdup_ps(x));
-    return _mm_cvtss_f32(x);
-}
+using cpu_avx2::hsum8;
+using cpu_avx2::load_bf16x8;
 
 }  // namespace
 
@@ -37,21 +29,21 @@ void v_up_avx2(const float* o, const uint16_t* w_uv, const MlaShape& s, float* y
                 __m256 e0 = _mm256_loadu_ps(oh + c), e1 = _mm256_loadu_ps(oh + c + 8);
                 for (int r = 0; r < 4; ++r) {
                     const uint16_t* wr = wh + (i + r) * L + c;
-                    acc[r][0] = _mm256_fmadd_ps(e0, widen(wr), acc[r][0]);
-                    acc[r][1] = _mm256_fmadd_ps(e1, widen(wr + 8), acc[r][1]);
+                    acc[r][0] = _mm256_fmadd_ps(e0, load_bf16x8(wr), acc[r][0]);
+                    acc[r][1] = _mm256_fmadd_ps(e1, load_bf16x8(wr + 8), acc[r][1]);
                 }
             }
             for (int r = 0; r < 4; ++r)
-                y[h * s.v_head + i + r] = hsum(_mm256_add_ps(acc[r][0], acc[r][1]));
+                y[h * s.v_head + i + r] = hsum8(_mm256_add_ps(acc[r][0], acc[r][1]));
         }
         for (; i < s.v_head; ++i) {
             __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
             const uint16_t* wr = wh + i * L;
             for (int64_t c = 0; c < L; c += 16) {
-                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(oh + c), widen(wr + c), a0);
-                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(oh + c + 8), widen(wr + c + 8), a1);
+                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(oh + c), load_bf16x8(wr + c), a0);
+                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(oh + c + 8), load_bf16x8(wr + c + 8), a1);
             }
-            y[h * s.v_head + i] = hsum(_mm256_add_ps(a0, a1));
+            y[h * s.v_head + i] = hsum8(_mm256_add_ps(a0, a1));
         }
     }
 }

@@ -7,36 +7,29 @@
 
 #include <bit>
 
+#include "devices/cpu/common/simd_avx2.h"
 #include "devices/cpu/nn/linear_bf16_kernels.h"
 
 namespace mempipe::cpu_nn {
 
 namespace {
-inline __m256 widen(const uint16_t* p) {
-    return _mm256_castsi256_ps(
-        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)p)), 16));
-}
-inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
+using cpu_avx2::hsum8;
+using cpu_avx2::load_bf16x8;
 template <int MR>
 void rows_one_col(const float* x, const uint16_t* wr, int64_t k, float* out) {
     __m256 acc[MR][2];
     for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
     int64_t t = 0;
     for (; t + 16 <= k; t += 16) {
-        __m256 w0 = widen(wr + t), w1 = widen(wr + t + 8);
+        __m256 w0 = load_bf16x8(wr + t), w1 = load_bf16x8(wr + t + 8);
         for (int r = 0; r < MR; ++r) {
             acc[r][0] = _mm256_fmadd_ps(_mm256_loadu_ps(x + r * k + t), w0, acc[r][0]);
             acc[r][1] = _mm256_fmadd_ps(_mm256_loadu_ps(x + r * k + t + 8), w1, acc[r][1]);
         }
     }
     for (int r = 0; r < MR; ++r) {
-        float s = hsum(_mm256_add_ps(acc[r][0], acc[r][1]));
+        float s = hsum8(_mm256_add_ps(acc[r][0], acc[r][1]));
         for (int64_t u = t; u < k; ++u)
             s += x[r * k + u] * std::bit_cast<float>(uint32_t(wr[u]) << 16);
         out[r] = s;

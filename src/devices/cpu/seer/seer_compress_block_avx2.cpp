@@ -3,16 +3,15 @@
 // the last d % 8 channels run the scalar rule.
 #include <immintrin.h>
 
+#include "devices/cpu/common/simd_avx2.h"
 #include "mempipe/core/dtype.h"
 #include "seer_compress_block_kernels.h"
 
 namespace mempipe::cpu::seer_kernels {
 
 namespace {
-inline __m256 load_bf16(const uint16_t* p) {
-    __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(raw), 16));
-}
+
+using cpu_avx2::load_bf16x8;
 }  // namespace
 
 void pool_avx2(const uint16_t* k_block, const SeerGateShape& s, int64_t h, float* pooled) {
@@ -20,10 +19,10 @@ void pool_avx2(const uint16_t* k_block, const SeerGateShape& s, int64_t h, float
     const __m256 divisor = _mm256_set1_ps(float(block));
     int64_t ch = 0;
     for (; ch + 8 <= d; ch += 8) {
-        __m256 first = load_bf16(k_block + h * d + ch);
+        __m256 first = load_bf16x8(k_block + h * d + ch);
         __m256 mx = first, mn = first, sum = first;
         for (int64_t t = 1; t < block; ++t) {
-            __m256 x = load_bf16(k_block + (t * hkv + h) * d + ch);
+            __m256 x = load_bf16x8(k_block + (t * hkv + h) * d + ch);
             mx = _mm256_max_ps(x, mx);  // = x > mx ? x : mx (the second operand on equality or NaN)
             mn = _mm256_min_ps(x, mn);
             sum = _mm256_add_ps(sum, x);

@@ -13,12 +13,15 @@
 #include <cstring>
 
 #include "devices/cpu/common/exp_avx2.h"
+#include "devices/cpu/common/simd_avx2.h"
 #include "seer_gate_scores_kernels.h"
 #include "seer_linear_kernels.h"
 
 namespace mempipe::cpu::seer_kernels {
 
 namespace {
+
+using cpu_avx2::hsum8;
 
 void query_avx2(const float* q_nope, const uint16_t* wq, const SeerGateShape& s, int64_t k0,
                 int64_t k1, float* qg) {
@@ -99,13 +102,6 @@ inline float hmax(__m256 v) {
     return _mm_cvtss_f32(x);
 }
 
-inline float hsum(__m256 v) {
-    __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
-    x = _mm_add_ss(x, _mm_movehdup_ps(x));
-    return _mm_cvtss_f32(x);
-}
-
 // The last b1 − b (< 8) elements from x + b, the rest of the vector set to `fill`.
 inline __m256 load_tail(const float* x, int64_t left, float fill) {
     alignas(32) float tmp[8];
@@ -135,7 +131,7 @@ float exp_avx2(float* x, int64_t b0, int64_t b1, float m, float scale) {
         _mm256_storeu_ps(x + b, e);
         sum = _mm256_add_ps(sum, e);
     }
-    float total = hsum(sum);
+    float total = hsum8(sum);
     if (b < b1) {
         const int64_t left = b1 - b;
         alignas(32) float e[8];

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "devices/cpu/common/simd_avx2.h"
 #include "mempipe/core/dtype.h"
 #include "seer_linear_kernels.h"
 
@@ -16,10 +17,7 @@ namespace mempipe::cpu::seer_kernels {
 
 namespace {
 
-inline __m256 load_bf16(const uint16_t* p) {
-    __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(raw), 16));
-}
+using cpu_avx2::load_bf16x8;
 
 // Outputs [o0, o0 + 8·NZ).
 template <int NZ>
@@ -29,7 +27,7 @@ void tile(const float* x, int64_t n_in, const uint16_t* w, int64_t n_out, int64_
     const uint16_t* row = w + o0;
     for (int64_t i = 0; i < n_in; ++i, row += n_out) {
         __m256 p = _mm256_set1_ps(x[i]);
-        for (int z = 0; z < NZ; ++z) acc[z] = _mm256_fmadd_ps(p, load_bf16(row + 8 * z), acc[z]);
+        for (int z = 0; z < NZ; ++z) acc[z] = _mm256_fmadd_ps(p, load_bf16x8(row + 8 * z), acc[z]);
     }
     for (int z = 0; z < NZ; ++z) _mm256_storeu_ps(y + o0 + 8 * z, acc[z]);
 }
